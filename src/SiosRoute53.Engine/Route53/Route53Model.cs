@@ -1,0 +1,77 @@
+namespace SiosRoute53.Route53;
+
+public enum ChangeAction { CREATE, DELETE, UPSERT }
+
+public enum ChangeStatus { PENDING, INSYNC }
+
+public sealed record HostedZone(
+    string Id,
+    string Name,
+    string CallerReference,
+    string? Comment,
+    bool PrivateZone,
+    long ResourceRecordSetCount)
+{
+    /// <summary>The bare id (Z…), without the /hostedzone/ prefix.</summary>
+    public string ShortId => Route53Ids.BareZoneId(Id);
+}
+
+public sealed record ResourceRecordSet(string Name, string Type, long? Ttl, IReadOnlyList<string> Values)
+{
+    public string? SetIdentifier { get; init; }
+
+    /// <summary>Same name (case-insensitively), type, TTL and values in the same order: what a DELETE must match.</summary>
+    public bool MatchesExactly(ResourceRecordSet other) =>
+        DnsNames.Equal(Name, other.Name)
+        && string.Equals(Type, other.Type, StringComparison.OrdinalIgnoreCase)
+        && Ttl == other.Ttl
+        && string.Equals(SetIdentifier, other.SetIdentifier, StringComparison.Ordinal)
+        && Values.Count == other.Values.Count
+        && Values.OrderBy(v => v, StringComparer.Ordinal).SequenceEqual(other.Values.OrderBy(v => v, StringComparer.Ordinal), StringComparer.Ordinal);
+
+    public override string ToString() => $"{Name} {Type} {Ttl} [{string.Join(", ", Values)}]";
+}
+
+public sealed record Change(ChangeAction Action, ResourceRecordSet RecordSet);
+
+public sealed record ChangeInfo(string Id, ChangeStatus Status, DateTimeOffset SubmittedAt, string? Comment)
+{
+    public string ShortId => Route53Ids.BareChangeId(Id);
+}
+
+public sealed record HostedZonePage(
+    IReadOnlyList<HostedZone> HostedZones, bool IsTruncated, string? NextMarker, int MaxItems);
+
+public sealed record HostedZonesByNamePage(
+    IReadOnlyList<HostedZone> HostedZones, bool IsTruncated, string? NextDnsName, string? NextHostedZoneId, int MaxItems);
+
+public sealed record RecordSetPage(
+    IReadOnlyList<ResourceRecordSet> RecordSets,
+    bool IsTruncated,
+    string? NextRecordName,
+    string? NextRecordType,
+    string? NextRecordIdentifier,
+    int MaxItems);
+
+public static class Route53Ids
+{
+    public static string BareZoneId(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        id = id.Trim();
+        const string prefix = "/hostedzone/";
+        if (id.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return id[prefix.Length..];
+        if (id.StartsWith("hostedzone/", StringComparison.OrdinalIgnoreCase)) return id["hostedzone/".Length..];
+        return id;
+    }
+
+    public static string BareChangeId(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        id = id.Trim();
+        const string prefix = "/change/";
+        if (id.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) return id[prefix.Length..];
+        if (id.StartsWith("change/", StringComparison.OrdinalIgnoreCase)) return id["change/".Length..];
+        return id;
+    }
+}

@@ -1,0 +1,308 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Xml;
+using System.Xml.Linq;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using SiosRoute53.Aws;
+using SiosRoute53.Route53;
+
+namespace SiosRoute53.Route53Server;
+
+/// <summary>The Route 53 REST-XML API over HTTP: routing, authentication, limits and faults, then the zone store.</summary>
+internal sealed class Route53Api
+{
+    private const int MaxBodyBytes = 64 * 1024;
+    private readonly ZoneStore _zones;
+    private readonly ServerFaults _faults;
+    private readonly RequestAuthenticator _auth;
+    private readonly TimeProvider _time;
+    private readonly Queue<long> _recent = new();
+    private readonly ConcurrentDictionary<string, long> _calls = new(StringComparer.Ordinal);
+    private long _requests;
+
+    public Route53Api(ZoneStore zones, ServerFaults faults, RequestAuthenticator auth, TimeProvider time)
+    {
+        (_zones, _faults, _auth, _time) = (zones, faults, auth, time);
+    }
+
+    public long RequestCount => Interlocked.Read(ref _requests);
+
+    public IReadOnlyDictionary<string, long> CallsByOperation => _calls;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        string requestId = Guid.NewGuid().ToString();
+        context.Response.Headers["x-amzn-RequestId"] = requestId;
+        Interlocked.Increment(ref _requests);
+        var faults = _faults.Current;
+        try
+        {
+            if (faults.Latency > TimeSpan.Zero) await Task.Delay(faults.Latency, context.RequestAborted);
+            if (faults.DropRate > 0 && Random.Shared.NextDouble() < faults.DropRate)
+            {
+                context.Abort();
+                return;
+            }
+
+            var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path + context.Request.QueryString;
+            int q = raw.IndexOf('?');
+            string path = q < 0 ? raw : raw[..q];
+            string query = q < 0 ? "" : raw[(q + 1)..];
+            var body = await ReadBodyAsync(context.Request, context.RequestAborted);
+            var (operation, handler) = Route(context.Request.Method, path);
+            _calls.AddOrUpdate(operation, 1, (_, n) => n + 1);
+
+            var signing = new SigningRequest
+            {
+                Method = context.Request.Method,
+                Path = path,
+                Query = query,
+                Body = body,
+            };
+            foreach (var header in context.Request.Headers)
+                foreach (var value in header.Value)
+                    signing.Headers.Add(new(header.Key, value ?? ""));
+            _auth.Verify(signing, operation);
+
+            if (faults.Outage)
+                throw new ApiError(HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "Service is unavailable (injected outage).");
+            if (_faults.ConsumeStorm() || OverRate(faults.RequestsPerSecond))
+                throw new ApiError(HttpStatusCode.BadRequest, "Throttling", "Rate exceeded");
+            if (faults.ServerErrorRate > 0 && Random.Shared.NextDouble() < faults.ServerErrorRate)
+                throw new ApiError(HttpStatusCode.InternalServerError, "InternalFailure", "An internal error occurred (injected).");
+
+            var (status, doc) = handler(new ApiRequest(path, ParseQuery(query), body, faults));
+            await WriteAsync(context, status, doc);
+        }
+        catch (ApiError e)
+        {
+            var doc = e.Code == "InvalidChangeBatch"
+                ? Route53Xml.InvalidChangeBatchResponse(e.Messages, requestId)
+                : Route53Xml.ErrorResponse(e.Code, e.Message, requestId, (int)e.Status < 500);
+            await WriteAsync(context, e.Status, doc);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+    }
+
+    private bool OverRate(double perSecond)
+    {
+        if (perSecond <= 0) return false;
+        long now = _time.GetTimestamp();
+        lock (_recent)
+        {
+            while (_recent.Count > 0 && _time.GetElapsedTime(_recent.Peek(), now) >= TimeSpan.FromSeconds(1)) _recent.Dequeue();
+            if (_recent.Count >= perSecond) return true;
+            _recent.Enqueue(now);
+            return false;
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+            throw new ApiError(HttpStatusCode.RequestEntityTooLarge, "InvalidInput", $"The request body is larger than {MaxBodyBytes} bytes.");
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxBodyBytes)
+                throw new ApiError(HttpStatusCode.RequestEntityTooLarge, "InvalidInput", $"The request body is larger than {MaxBodyBytes} bytes.");
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static async Task WriteAsync(HttpContext context, HttpStatusCode status, XDocument doc)
+    {
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = "text/xml";
+        var bytes = Encoding.UTF8.GetBytes(doc.Declaration + doc.ToString(SaveOptions.DisableFormatting));
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes);
+    }
+
+    private static Dictionary<string, string> ParseQuery(string query)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var part in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int eq = part.IndexOf('=');
+            string key = Uri.UnescapeDataString(eq < 0 ? part : part[..eq]);
+            string value = Uri.UnescapeDataString(eq < 0 ? "" : part[(eq + 1)..].Replace('+', ' '));
+            result[key] = value;
+        }
+        return result;
+    }
+
+    private sealed record ApiRequest(string Path, Dictionary<string, string> Query, byte[] Body, FaultSnapshot Faults)
+    {
+        public XDocument BodyXml()
+        {
+            try { return XDocument.Parse(Encoding.UTF8.GetString(Body)); }
+            catch (XmlException e) { throw new ApiError(HttpStatusCode.BadRequest, "InvalidInput", $"The XML request body is malformed: {e.Message}"); }
+        }
+    }
+
+    private (string Operation, Func<ApiRequest, (HttpStatusCode, XDocument)> Handler) Route(string method, string path)
+    {
+        string prefix = "/" + Route53Xml.ApiVersion + "/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+            throw new ApiError(HttpStatusCode.NotFound, "UnknownOperationException", $"No operation at {path}; paths start with {prefix}.");
+        var parts = path[prefix.Length..].TrimEnd('/').Split('/');
+        return (method, parts) switch
+        {
+            ("GET", ["hostedzone"]) => ("ListHostedZones", ListHostedZones),
+            ("POST", ["hostedzone"]) => ("CreateHostedZone", CreateHostedZone),
+            ("GET", ["hostedzonesbyname"]) => ("ListHostedZonesByName", ListHostedZonesByName),
+            ("GET", ["hostedzone", var id]) => ("GetHostedZone", _ => GetHostedZone(Unescape(id))),
+            ("DELETE", ["hostedzone", var id]) => ("DeleteHostedZone", _ => DeleteHostedZone(Unescape(id))),
+            ("GET", ["hostedzone", var id, "rrset"]) => ("ListResourceRecordSets", r => ListRecordSets(Unescape(id), r)),
+            ("POST", ["hostedzone", var id, "rrset"]) => ("ChangeResourceRecordSets", r => ChangeRecordSets(Unescape(id), r)),
+            ("GET", ["change", var id]) => ("GetChange", _ => GetChange(Unescape(id))),
+            _ => throw new ApiError(HttpStatusCode.NotFound, "UnknownOperationException", $"No operation for {method} {path}."),
+        };
+    }
+
+    private static string Unescape(string segment) => Uri.UnescapeDataString(segment);
+
+    private static int MaxItems(ApiRequest r, int fallback, int limit)
+    {
+        if (!r.Query.TryGetValue("maxitems", out var text)) return fallback;
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
+            throw new ApiError(HttpStatusCode.BadRequest, "InvalidInput", $"maxitems '{text}' is not a positive whole number.");
+        return Math.Min(n, limit);
+    }
+
+    private (HttpStatusCode, XDocument) ListHostedZones(ApiRequest r)
+    {
+        int max = MaxItems(r, 100, 100);
+        var zones = _zones.Zones().ToList();
+        int start = 0;
+        if (r.Query.TryGetValue("marker", out var marker))
+        {
+            start = zones.FindIndex(z => z.ShortId.Equals(marker, StringComparison.OrdinalIgnoreCase));
+            if (start < 0) throw new ApiError(HttpStatusCode.BadRequest, "InvalidInput", $"marker '{marker}' is not a hosted zone id in this listing.");
+        }
+        var page = zones.Skip(start).Take(max).ToList();
+        bool truncated = start + max < zones.Count;
+        return (HttpStatusCode.OK, Route53Xml.Response("ListHostedZonesResponse",
+            Route53Xml.Element("HostedZones", page.Select(Route53Xml.HostedZoneElement)),
+            Route53Xml.Element("Marker", marker ?? ""),
+            Route53Xml.Element("IsTruncated", truncated ? "true" : "false"),
+            truncated ? Route53Xml.Element("NextMarker", zones[start + max].ShortId) : null,
+            Route53Xml.Element("MaxItems", max)));
+    }
+
+    private (HttpStatusCode, XDocument) ListHostedZonesByName(ApiRequest r)
+    {
+        int max = MaxItems(r, 100, 100);
+        r.Query.TryGetValue("dnsname", out var dnsName);
+        r.Query.TryGetValue("hostedzoneid", out var zoneId);
+        if (zoneId is not null && dnsName is null)
+            throw new ApiError(HttpStatusCode.BadRequest, "InvalidInput", "hostedzoneid requires dnsname.");
+        var zones = _zones.Zones()
+            .OrderBy(z => z.Name, Comparer<string>.Create(DnsNames.CompareForListing))
+            .ThenBy(z => z.ShortId, StringComparer.Ordinal).ToList();
+        int start = 0;
+        if (dnsName is not null)
+        {
+            string n = DnsNames.Normalize(dnsName);
+            start = zones.FindIndex(z => DnsNames.CompareForListing(z.Name, n) > 0
+                || (DnsNames.CompareForListing(z.Name, n) == 0 && (zoneId is null || string.CompareOrdinal(z.ShortId, Route53Ids.BareZoneId(zoneId)) >= 0)));
+            if (start < 0) start = zones.Count;
+        }
+        var page = zones.Skip(start).Take(max).ToList();
+        bool truncated = start + max < zones.Count;
+        return (HttpStatusCode.OK, Route53Xml.Response("ListHostedZonesByNameResponse",
+            Route53Xml.Element("HostedZones", page.Select(Route53Xml.HostedZoneElement)),
+            dnsName is null ? null : Route53Xml.Element("DNSName", dnsName),
+            zoneId is null ? null : Route53Xml.Element("HostedZoneId", zoneId),
+            Route53Xml.Element("IsTruncated", truncated ? "true" : "false"),
+            truncated ? Route53Xml.Element("NextDNSName", zones[start + max].Name) : null,
+            truncated ? Route53Xml.Element("NextHostedZoneId", zones[start + max].ShortId) : null,
+            Route53Xml.Element("MaxItems", max)));
+    }
+
+    private (HttpStatusCode, XDocument) GetHostedZone(string id)
+    {
+        var zone = _zones.GetZone(id);
+        return (HttpStatusCode.OK, Route53Xml.Response("GetHostedZoneResponse",
+            Route53Xml.HostedZoneElement(zone),
+            zone.PrivateZone ? null : Route53Xml.Element("DelegationSet",
+                Route53Xml.Element("NameServers", new[] { "ns-1.awsdns-00.test.", "ns-2.awsdns-00.test." }
+                    .Select(ns => Route53Xml.Element("NameServer", ns))))));
+    }
+
+    private (HttpStatusCode, XDocument) CreateHostedZone(ApiRequest r)
+    {
+        (string name, string callerReference, string? comment, bool privateZone) request;
+        try { request = Route53Xml.ParseCreateHostedZoneRequest(r.BodyXml()); }
+        catch (FormatException e) { throw new ApiError(HttpStatusCode.BadRequest, "InvalidInput", e.Message); }
+        var (zone, change) = _zones.CreateZone(request.name, request.callerReference, request.comment, request.privateZone);
+        return (HttpStatusCode.Created, Route53Xml.Response("CreateHostedZoneResponse",
+            Route53Xml.HostedZoneElement(zone),
+            Route53Xml.ChangeInfoElement(change),
+            Route53Xml.Element("DelegationSet",
+                Route53Xml.Element("NameServers", new[] { "ns-1.awsdns-00.test.", "ns-2.awsdns-00.test." }
+                    .Select(ns => Route53Xml.Element("NameServer", ns))))));
+    }
+
+    private (HttpStatusCode, XDocument) DeleteHostedZone(string id) =>
+        (HttpStatusCode.OK, Route53Xml.Response("DeleteHostedZoneResponse", Route53Xml.ChangeInfoElement(_zones.DeleteZone(id))));
+
+    private (HttpStatusCode, XDocument) ListRecordSets(string id, ApiRequest r)
+    {
+        int max = MaxItems(r, 300, 300);
+        r.Query.TryGetValue("name", out var startName);
+        r.Query.TryGetValue("type", out var startType);
+        r.Query.TryGetValue("identifier", out var startIdentifier);
+        if (startType is not null && startName is null)
+            throw new ApiError(HttpStatusCode.BadRequest, "InvalidInput", "The input is not valid: type requires name.");
+        var records = _zones.Records(id);
+        int start = 0;
+        if (startName is not null)
+        {
+            string n = DnsNames.Normalize(startName);
+            string t = startType?.ToUpperInvariant() ?? "";
+            start = records.ToList().FindIndex(rec =>
+            {
+                int byName = DnsNames.CompareForListing(rec.Name, n);
+                if (byName != 0) return byName > 0;
+                int byType = string.CompareOrdinal(rec.Type, t);
+                if (byType != 0) return byType > 0;
+                return startIdentifier is null || string.CompareOrdinal(rec.SetIdentifier ?? "", startIdentifier) >= 0;
+            });
+            if (start < 0) start = records.Count;
+        }
+        var page = records.Skip(start).Take(max).ToList();
+        bool truncated = start + max < records.Count;
+        var next = truncated ? records[start + max] : null;
+        return (HttpStatusCode.OK, Route53Xml.Response("ListResourceRecordSetsResponse",
+            Route53Xml.Element("ResourceRecordSets", page.Select(Route53Xml.RecordSetElement)),
+            Route53Xml.Element("IsTruncated", truncated ? "true" : "false"),
+            next is null ? null : Route53Xml.Element("NextRecordName", next.Name),
+            next is null ? null : Route53Xml.Element("NextRecordType", next.Type),
+            next?.SetIdentifier is null ? null : Route53Xml.Element("NextRecordIdentifier", next.SetIdentifier),
+            Route53Xml.Element("MaxItems", max)));
+    }
+
+    private (HttpStatusCode, XDocument) ChangeRecordSets(string id, ApiRequest r)
+    {
+        IReadOnlyList<Change> changes;
+        string? comment;
+        try { (changes, comment) = Route53Xml.ParseChangeBatchRequest(r.BodyXml()); }
+        catch (FormatException e) { throw new ApiError(HttpStatusCode.BadRequest, "InvalidInput", e.Message); }
+        var info = _zones.Apply(id, changes, comment, r.Faults.PriorRequestWindow);
+        return (HttpStatusCode.OK, Route53Xml.Response("ChangeResourceRecordSetsResponse", Route53Xml.ChangeInfoElement(info)));
+    }
+
+    private (HttpStatusCode, XDocument) GetChange(string id) =>
+        (HttpStatusCode.OK, Route53Xml.Response("GetChangeResponse", Route53Xml.ChangeInfoElement(_zones.GetChange(id))));
+}
