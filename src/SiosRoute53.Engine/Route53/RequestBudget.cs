@@ -26,14 +26,17 @@ public sealed class RequestBudget
 
     public double RequestsPerSecond => _perSecond;
 
-    /// <summary>The process-wide budget for one endpoint and rate.</summary>
+    /// <summary>
+    /// The process-wide budget for one endpoint and rate. No burst: requests are spaced evenly, so that no one-second
+    /// window ever holds more than the rate, whichever way Route 53 counts.
+    /// </summary>
     public static RequestBudget For(Uri endpoint, double requestsPerSecond)
     {
         string key = endpoint.GetLeftPart(UriPartial.Authority) + "|" + requestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
         lock (Shared)
         {
             if (!Shared.TryGetValue(key, out var budget))
-                Shared[key] = budget = new RequestBudget(requestsPerSecond, requestsPerSecond);
+                Shared[key] = budget = new RequestBudget(requestsPerSecond, burst: 1);
             return budget;
         }
     }

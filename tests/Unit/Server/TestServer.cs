@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Sockets;
+using SiosRoute53.Aws;
+using SiosRoute53.Route53;
+using SiosRoute53.Route53Server;
+
+namespace SiosRoute53.Tests.Unit.Server;
+
+/// <summary>A Route 53-compatible server on loopback with one key, and clients for it.</summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    public const string AccessKey = "AKIDTESTSIOSR53";
+    public const string SecretKey = "test/secret+key/ThatMustNeverBeLogged0";
+
+    private TestServer(Route53CompatibleServer server) => Server = server;
+
+    public Route53CompatibleServer Server { get; }
+
+    public static async Task<TestServer> StartAsync(TimeSpan? propagation = null, bool dns = false, TimeProvider? time = null)
+    {
+        var server = await Route53CompatibleServer.StartAsync(new Route53ServerOptions
+        {
+            PropagationDelay = propagation ?? TimeSpan.FromMilliseconds(300),
+            DnsEndpoint = dns ? new IPEndPoint(IPAddress.Loopback, FreeUdpPort()) : null,
+            Time = time ?? TimeProvider.System,
+        });
+        server.Authenticator.AddKey(AccessKey, SecretKey);
+        return new TestServer(server);
+    }
+
+    public static int FreeUdpPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    public Route53Client Client(Action<string>? log = null, int attempts = 4, TimeSpan? timeout = null, string? secret = null,
+        string? accessKey = null, TimeProvider? time = null, RetryPolicy? retry = null) =>
+        new(new StaticCredentialSource(new AwsKeys(accessKey ?? AccessKey, secret ?? SecretKey)), new Route53ClientOptions
+        {
+            Endpoint = Server.Endpoint,
+            RequestsPerSecond = 0,
+            Retry = retry ?? new RetryPolicy { MaxAttempts = attempts, BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(50) },
+            RequestTimeout = timeout ?? TimeSpan.FromSeconds(5),
+            Log = log,
+            Time = time ?? TimeProvider.System,
+        });
+
+    public async Task<HostedZone> CreateZoneAsync(string name = "corp.example.", bool privateZone = true)
+    {
+        using var client = Client();
+        var (zone, _) = await client.CreateHostedZoneAsync(name, Guid.NewGuid().ToString(), "test zone", privateZone);
+        return zone;
+    }
+
+    public static ResourceRecordSet A(string name, string ip, long ttl = 10) => new(name, "A", ttl, new[] { ip });
+
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+}
