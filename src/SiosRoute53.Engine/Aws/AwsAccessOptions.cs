@@ -6,6 +6,9 @@ public sealed record AwsAccessOptions
     /// <summary>A profile in the shared credentials/config files; null means the default chain.</summary>
     public string? ProfileName { get; init; }
 
+    /// <summary>The shared credentials file to read the profile from; null means the SDK's default location.</summary>
+    public string? ProfileLocation { get; init; }
+
     /// <summary>Region used for signing. Route 53 is global and signs with us-east-1 unless told otherwise.</summary>
     public string? Region { get; init; }
 

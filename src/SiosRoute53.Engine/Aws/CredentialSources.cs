@@ -43,10 +43,13 @@ public sealed class AwsSdkCredentialSource : ICredentialSource
         string description;
         if (!string.IsNullOrWhiteSpace(options.ProfileName))
         {
-            var chain = new CredentialProfileStoreChain();
+            if (options.ProfileLocation is not null && !File.Exists(options.ProfileLocation))
+                throw new AwsConfigurationException(
+                    $"The credentials file '{options.ProfileLocation}' does not exist. Give the path of an AWS shared credentials file.");
+            var chain = options.ProfileLocation is null ? new CredentialProfileStoreChain() : new CredentialProfileStoreChain(options.ProfileLocation);
             if (!chain.TryGetAWSCredentials(options.ProfileName, out baseCredentials))
                 throw new AwsConfigurationException(
-                    $"AWS profile '{options.ProfileName}' was not found in the shared credentials or config files. " +
+                    $"AWS profile '{options.ProfileName}' was not found in {(options.ProfileLocation is null ? "the shared credentials or config files" : $"'{options.ProfileLocation}'")}. " +
                     "Check the name with 'aws configure list-profiles', or leave -ProfileName out to use the default credential chain.");
             description = $"profile '{options.ProfileName}'";
         }

@@ -1,0 +1,34 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and benchmarks SiosRoute53.
+.DESCRIPTION
+    Restores the pinned build tools (Invoke-Build, Pester) from NuGet, then runs the requested tasks from
+    SiosRoute53.build.ps1. Run it through the pinned PowerShell: dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'Demo', 'Bench', 'Clean')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+$ErrorActionPreference = 'Stop'
+$env:NO_COLOR = '1'
+$PSStyle.OutputRendering = 'PlainText'
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+
+& dotnet restore (Join-Path $PSScriptRoot 'build/Tools.csproj') --verbosity quiet
+if ($LASTEXITCODE) { throw "Restoring the build tools failed (exit $LASTEXITCODE)." }
+
+$packages = $env:NUGET_PACKAGES
+if (-not $packages) {
+    $packages = (& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
+}
+$packages = $packages.Trim()
+Import-Module (Join-Path $packages 'invoke-build/5.14.23/tools/InvokeBuild.psd1') -Force
+Invoke-Build -Task $Task -File (Join-Path $PSScriptRoot 'SiosRoute53.build.ps1') -Configuration $Configuration -Packages $packages

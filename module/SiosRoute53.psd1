@@ -1,0 +1,24 @@
+@{
+    RootModule           = 'SiosRoute53.psm1'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '3b0c6f0e-5a51-4f0e-9a63-7d2f4c1e5a53'
+    Author               = 'SiosRoute53 contributors'
+    Copyright            = '(c) SiosRoute53 contributors. Apache-2.0.'
+    Description          = 'Keeps a service reachable by DNS name across a cluster of Linux nodes in AWS: Route 53 A records that follow the node where a resource hierarchy is in service, with monitoring, switchover, failover and quorum fencing.'
+    PowerShellVersion    = '7.6'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('SiosRoute53.Format.ps1xml')
+    FunctionsToExport    = @()
+    CmdletsToExport      = @(
+        'Get-HaRoute53Zone'
+        'Get-HaRoute53Record'
+    )
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Route53', 'AWS', 'HighAvailability', 'Cluster', 'LifeKeeper', 'Linux')
+            LicenseUri = 'https://www.apache.org/licenses/LICENSE-2.0'
+        }
+    }
+}
