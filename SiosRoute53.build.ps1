@@ -87,7 +87,7 @@ task Test UnitTest, PesterTest, {
     $skipped = $unit.skipped + $pester.skipped
     print White "xunit:  $($unit.passed) passed, $($unit.failed) failed, $($unit.skipped) skipped"
     print White "Pester: $($pester.passed) passed, $($pester.failed) failed, $($pester.skipped) skipped"
-    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    "$passed passed, $failed failed, $skipped skipped" | Set-Content (Join-Path $TestOut 'summary.txt')
     if ($failed -gt 0) { throw "$failed test(s) failed." }
     if ($passed -eq 0) { throw 'No test ran.' }
 }

@@ -31,4 +31,17 @@ if (-not $packages) {
 }
 $packages = $packages.Trim()
 Import-Module (Join-Path $packages 'invoke-build/5.14.23/tools/InvokeBuild.psd1') -Force
-Invoke-Build -Task $Task -File (Join-Path $PSScriptRoot 'SiosRoute53.build.ps1') -Configuration $Configuration -Packages $packages
+$summary = Join-Path $PSScriptRoot 'out/test/summary.txt'
+Remove-Item $summary -ErrorAction Ignore
+$failed = $false
+try {
+    Invoke-Build -Task $Task -File (Join-Path $PSScriptRoot 'SiosRoute53.build.ps1') -Configuration $Configuration -Packages $packages
+}
+catch {
+    $failed = $true
+    Write-Host "Build failed: $_"
+}
+# The test count is the very last line, whatever Invoke-Build printed after it.
+if (Test-Path $summary) { Get-Content $summary | Write-Host }
+elseif ($Task -contains 'Test') { Write-Host '0 passed, 1 failed' }
+if ($failed) { exit 1 }
