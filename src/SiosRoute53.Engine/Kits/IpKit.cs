@@ -1,0 +1,72 @@
+using System.Net;
+using SiosRoute53.Model;
+
+namespace SiosRoute53.Kits;
+
+/// <summary>
+/// The "real IP" resource: this node's own ENI address. It never adds or removes addresses; restore and
+/// quickCheck verify the address is configured on an interface that is up with a link.
+/// </summary>
+public sealed class IpKit : IResourceKit
+{
+    public ResourceKind Kind => ResourceKind.Ip;
+
+    public Task ValidateAsync(KitContext context, CancellationToken cancellationToken)
+    {
+        var address = IpSettings.For(context.Resource, context.NodeName).Address;
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+            throw new ArgumentException($"Address '{address}' is not IPv4; a Route 53 A record needs the node's IPv4 ENI address.");
+        var found = Find(context, address);
+        if (found is null)
+            throw new ArgumentException(
+                $"Address {address} is not configured on any interface of node '{context.NodeName}' ({Known(context)}). " +
+                "Give this node's own ENI private IP (see 'ip -4 addr').");
+        return Task.CompletedTask;
+    }
+
+    public Task<KitResult> RestoreAsync(KitContext context, CancellationToken cancellationToken)
+    {
+        var address = IpSettings.For(context.Resource, context.NodeName).Address;
+        var found = Find(context, address)
+            ?? throw new ResourceActionException($"Address {address} is no longer configured on node '{context.NodeName}' ({Known(context)}). Configure it on the ENI, then start the resource again.");
+        if (!found.AdministrativelyUp || !found.LinkUp)
+            throw new ResourceActionException($"Address {address} is on interface {found.Interface}, which is {(found.AdministrativelyUp ? "up without a link" : "down")}. Bring the interface up.");
+        return Task.FromResult(new KitResult($"{address} is configured on {found.Interface}, which is up."));
+    }
+
+    public Task<KitResult> RemoveAsync(KitContext context, CancellationToken cancellationToken) =>
+        Task.FromResult(new KitResult("Nothing to undo: the node keeps its own address."));
+
+    public Task<CheckResult> QuickCheckAsync(KitContext context, CancellationToken cancellationToken)
+    {
+        var address = IpSettings.For(context.Resource, context.NodeName).Address;
+        var found = Find(context, address);
+        var result = found switch
+        {
+            null => new CheckResult(CheckOutcome.Failed, $"{address} is not configured on any interface."),
+            { AdministrativelyUp: false } => new CheckResult(CheckOutcome.Failed, $"{address} is on {found.Interface}, which is down."),
+            { LinkUp: false } => new CheckResult(CheckOutcome.Failed, $"{address} is on {found.Interface}, which has no link."),
+            _ => new CheckResult(CheckOutcome.Healthy, $"{address} is on {found.Interface}, up."),
+        };
+        return Task.FromResult(result);
+    }
+
+    public async Task<KitResult> RecoverAsync(KitContext context, CancellationToken cancellationToken)
+    {
+        var check = await QuickCheckAsync(context, cancellationToken);
+        if (check.Outcome != CheckOutcome.Healthy)
+            throw new ResourceActionException($"Cannot recover: {check.Message} The address is the node's own; fix the interface.");
+        return new KitResult("The address is back: " + check.Message);
+    }
+
+    private static Platform.InterfaceAddress? Find(KitContext context, IPAddress address) =>
+        context.Environment.Network.Addresses().FirstOrDefault(a => a.Address.Equals(address));
+
+    private static string Known(KitContext context)
+    {
+        var v4 = context.Environment.Network.Addresses()
+            .Where(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+            .Select(a => $"{a.Address} on {a.Interface}").ToList();
+        return v4.Count == 0 ? "it has no IPv4 address" : "it has " + string.Join(", ", v4);
+    }
+}

@@ -1,0 +1,256 @@
+using System.Net;
+using SiosRoute53.Model;
+using SiosRoute53.Route53;
+
+namespace SiosRoute53.Kits;
+
+/// <summary>
+/// The route53 resource: an A record that holds the address of this node's ip resource while the hierarchy is in
+/// service here. Changes are compare-and-swap batches (DELETE the value seen + CREATE ours, with the ownership TXT
+/// record in the same batch), so two nodes racing cannot both win; the loser stands down. A Route 53 failure during
+/// a check is "unknown", never a failure: an API outage must not cause a failover.
+/// </summary>
+public sealed class Route53Kit : IResourceKit, IBatchCheckKit
+{
+    public ResourceKind Kind => ResourceKind.Route53;
+
+    public Task ValidateAsync(KitContext context, CancellationToken cancellationToken)
+    {
+        var s = Route53Settings.For(context.Resource, context.NodeName);
+        if (DnsNames.Validate(s.RecordName) is { } why)
+            throw new ArgumentException($"Record name '{s.RecordName}' is not a valid DNS name: {why}.");
+        if (!DnsNames.IsInZone(s.RecordName, s.ZoneName) || DnsNames.Equal(s.RecordName, s.ZoneName))
+            throw new ArgumentException($"Record name '{DnsNames.Normalize(s.RecordName)}' is not inside hosted zone '{s.ZoneName}' ({s.HostedZoneId}). Give a name below the zone, e.g. app.{s.ZoneName}");
+        if (s.Ttl is < 0 or > 86400)
+            throw new ArgumentException($"TTL {s.Ttl} is out of range; give 0–86400 seconds (ROUTE53_TTL's default is 10).");
+        if (!context.Children.TryGetValue(s.IpResource, out var ip) || ip.Kind != ResourceKind.Ip)
+            throw new ArgumentException($"route53 resource '{context.Tag}' needs ip resource '{s.IpResource}' as its child; create it with New-HaIpResource first.");
+        return Task.CompletedTask;
+    }
+
+    private static IPAddress AddressOf(KitContext context, Route53Settings s)
+    {
+        if (!context.Children.TryGetValue(s.IpResource, out var ip))
+            throw new ResourceActionException($"route53 resource '{context.Tag}' depends on ip resource '{s.IpResource}', which no longer exists. Recreate the dependency with Add-HaDependency.");
+        return IpSettings.For(ip, context.NodeName).Address;
+    }
+
+    private static long TtlOf(KitContext context, Route53Settings s) => s.Ttl ?? context.Tunables.Int("ROUTE53_TTL");
+
+    /// <summary>The A record set and the ownership mark's TXT set, in one listing call when they sit together.</summary>
+    internal static async Task<(ResourceRecordSet? A, ResourceRecordSet? Mark)> ReadAsync(IRoute53Client client, Route53Settings s, CancellationToken cancellationToken)
+    {
+        string name = DnsNames.Normalize(s.RecordName);
+        string markName = OwnershipMark.NameFor(name);
+        var page = await client.ListResourceRecordSetsAsync(s.HostedZoneId, name, "A", null, 20, cancellationToken).ConfigureAwait(false);
+        var a = page.RecordSets.FirstOrDefault(r => DnsNames.Equal(r.Name, name) && r.Type == "A" && r.SetIdentifier is null);
+        var mark = page.RecordSets.FirstOrDefault(r => DnsNames.Equal(r.Name, markName) && r.Type == "TXT");
+        bool markMayFollow = page.IsTruncated && page.NextRecordName is not null && DnsNames.CompareForListing(page.NextRecordName, markName) <= 0;
+        if (mark is null && markMayFollow)
+            mark = (await client.GetRecordSetsAsync(s.HostedZoneId, markName, "TXT", cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+        return (a, mark);
+    }
+
+    private static bool Holds(ResourceRecordSet? a, IPAddress address) =>
+        a is not null && a.Values.Count == 1 && IPAddress.TryParse(a.Values[0], out var v) && v.Equals(address);
+
+    private static string Describe(ResourceRecordSet? a) => a is null ? "no A record" : $"{string.Join(", ", a.Values)} (TTL {a.Ttl})";
+
+    public Task<KitResult> RestoreAsync(KitContext context, CancellationToken cancellationToken) =>
+        PointAtThisNodeAsync(context, recovering: false, cancellationToken);
+
+    public Task<KitResult> RecoverAsync(KitContext context, CancellationToken cancellationToken) =>
+        PointAtThisNodeAsync(context, recovering: true, cancellationToken);
+
+    private async Task<KitResult> PointAtThisNodeAsync(KitContext context, bool recovering, CancellationToken cancellationToken)
+    {
+        var s = Route53Settings.For(context.Resource, context.NodeName);
+        var address = AddressOf(context, s);
+        string name = DnsNames.Normalize(s.RecordName);
+        var mine = new OwnershipMark(context.ClusterName, context.Tag, context.NodeName);
+        var client = context.Environment.Route53(s.Access, context.Tunables, context.Log);
+        var time = context.Environment.Time;
+        int tries = context.Tunables.Int("ROUTE53_RECORD_TRY_COUNT");
+        var pause = context.Tunables.Seconds("ROUTE53_RECORD_INTERVAL");
+        long ttl = TtlOf(context, s);
+        ChangeInfo? change = null;
+        string? action = null;
+
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var (a, markSet) = await ReadAsync(client, s, cancellationToken);
+                var mark = OwnershipMark.Parse(markSet);
+                context.Log($"{context.Tag}: {name} holds {Describe(a)}; owner mark: {(mark is null ? "none" : $"cluster {mark.Cluster}, node {mark.Node}")}.");
+                if (Holds(a, address) && mark == mine)
+                    return new KitResult($"{name} already holds {address} and is owned by this node; nothing to change.", (int)client.CallCount);
+
+                bool ours = mark is not null && mark.Cluster == context.ClusterName;
+                bool foreign = mark is not null && !ours;
+                if (foreign && !context.Force)
+                    throw new ResourceActionException(
+                        $"{name} is owned by another cluster ('{mark!.Cluster}', node '{mark.Node}'); nothing was changed. " +
+                        "If this cluster is to take it over, start the resource with -Force to adopt the record.");
+                if (a is not null && !Holds(a, address) && mark is null && !recovering && !context.Force)
+                    throw new ResourceActionException(
+                        $"{name} holds {Describe(a)} and no SiosRoute53 cluster owns it; nothing was changed. " +
+                        "Start the resource with -Force to adopt the record, or delete it first.");
+
+                var changes = new List<Change>();
+                if (a is null) changes.Add(new Change(ChangeAction.CREATE, new ResourceRecordSet(name, "A", ttl, new[] { address.ToString() })));
+                else if (!Holds(a, address))
+                {
+                    changes.Add(new Change(ChangeAction.DELETE, a));
+                    changes.Add(new Change(ChangeAction.CREATE, new ResourceRecordSet(name, "A", ttl, new[] { address.ToString() })));
+                }
+                if (markSet is not null) changes.Add(new Change(ChangeAction.DELETE, markSet));
+                changes.Add(new Change(ChangeAction.CREATE, mine.ToRecordSet(name, ttl)));
+                action = a is null ? $"created {name} → {address}" : Holds(a, address) ? $"marked {name} as owned by {context.NodeName}" : $"swapped {name} from {string.Join(", ", a.Values)} to {address}";
+                context.Log($"{context.Tag}: submitting one change batch: {string.Join("; ", changes.Select(c => $"{c.Action} {c.RecordSet}"))}");
+                change = await client.ChangeResourceRecordSetsAsync(s.HostedZoneId, changes,
+                    $"SiosRoute53 {context.ClusterName}/{context.Tag}: {(recovering ? "recover" : "restore")} on {context.NodeName}", cancellationToken);
+                break;
+            }
+            catch (InvalidChangeBatchException e)
+            {
+                // Our compare-and-swap lost: someone changed the record between our read and our write.
+                var (a, markSet) = await ReadAsync(client, s, cancellationToken);
+                var winner = OwnershipMark.Parse(markSet);
+                if (winner is not null && winner.Cluster == context.ClusterName && winner.Node != context.NodeName)
+                    throw new OwnershipLostException(
+                        $"Node '{winner.Node}' changed {name} to {Describe(a)} at the same time; it won the record and this node stands down.") { ApiCalls = (int)client.CallCount };
+                if (attempt >= tries)
+                    throw new ResourceActionException($"Route 53 refused the change to {name} {attempt} time(s): {string.Join(" ", e.Messages)}", e) { ApiCalls = (int)client.CallCount };
+                context.Log($"{context.Tag}: the record changed under us ({string.Join(" ", e.Messages)}); reading it again.");
+            }
+            catch (Route53Exception e) when (Retryable(e) && attempt < tries)
+            {
+                context.Log($"{context.Tag}: updating {name} failed ({e.Code}), attempt {attempt} of {tries} (ROUTE53_RECORD_TRY_COUNT); next in {pause.TotalSeconds:0} s.");
+                await Task.Delay(pause, time, cancellationToken);
+            }
+            catch (Route53Exception e)
+            {
+                throw new ResourceActionException(
+                    $"Could not update {name} in zone {s.HostedZoneId}: {e.Message}" + (Retryable(e) ? $" (after {attempt} attempts, ROUTE53_RECORD_TRY_COUNT)" : ""), e) { ApiCalls = (int)client.CallCount };
+            }
+        }
+
+        var cap = context.Tunables.Seconds("ROUTE53_CHANGEID_INTERVAL");
+        int changeTries = context.Tunables.Int("ROUTE53_CHANGEID_TRY_COUNT");
+        context.Log($"{context.Tag}: change {change!.ShortId} is {change.Status}; following it to INSYNC (budget {(cap * changeTries).TotalSeconds:0} s).");
+        var insync = change.Status == ChangeStatus.INSYNC
+            ? new InsyncResult(true, TimeSpan.Zero, 0, ChangeStatus.INSYNC)
+            : await InsyncWaiter.WaitAsync(client, change.Id, cap, changeTries, time, (elapsed, budget, status) =>
+            {
+                context.Progress?.Report(new OperationProgress(context.Tag, $"Waiting for Route 53 change {change.ShortId} to reach INSYNC",
+                    $"{status} after {elapsed.TotalSeconds:0.0} s", (int)Math.Min(99, 100 * elapsed / budget), budget - elapsed));
+                context.Log($"{context.Tag}: change {change.ShortId} is {status} after {elapsed.TotalSeconds:0.0} s.");
+            }, cancellationToken);
+        context.Progress?.Report(new OperationProgress(context.Tag, $"Waiting for Route 53 change {change.ShortId} to reach INSYNC", insync.LastStatus.ToString(), 100, TimeSpan.Zero, Completed: true));
+        if (!insync.InSync)
+            throw new ResourceActionException(
+                $"Route 53 change {change.ShortId} for {name} was still {insync.LastStatus} after {insync.Elapsed.TotalSeconds:0} s " +
+                $"(ROUTE53_CHANGEID_INTERVAL {cap.TotalSeconds:0} s × ROUTE53_CHANGEID_TRY_COUNT {changeTries}). The record may be updated already: " +
+                "check it in the Route 53 console, then start the resource again; if this happens every time, raise ROUTE53_CHANGEID_TRY_COUNT to 6 or 7.")
+            { ApiCalls = (int)client.CallCount };
+
+        var (after, afterMark) = await ReadAsync(client, s, cancellationToken);
+        if (!Holds(after, address) || OwnershipMark.Parse(afterMark) != mine)
+        {
+            var now = OwnershipMark.Parse(afterMark);
+            if (now is not null && now.Cluster == context.ClusterName && now.Node != context.NodeName)
+                throw new OwnershipLostException($"After INSYNC, {name} holds {Describe(after)} owned by node '{now.Node}'; that node took it over and this node stands down.") { ApiCalls = (int)client.CallCount };
+            throw new ResourceActionException($"After INSYNC, {name} holds {Describe(after)} instead of {address}; someone changed it meanwhile.") { ApiCalls = (int)client.CallCount };
+        }
+        return new KitResult($"{action}; INSYNC after {insync.Elapsed.TotalSeconds:0.0} s ({insync.Polls} poll(s)); read back {address}.", (int)client.CallCount);
+    }
+
+    private static bool Retryable(Route53Exception e) => e.IsRetryable;
+
+    public Task<KitResult> RemoveAsync(KitContext context, CancellationToken cancellationToken) =>
+        Task.FromResult(new KitResult($"{DnsNames.Normalize(Route53Settings.For(context.Resource, context.NodeName).RecordName)} is left as it is; the next owner rewrites it."));
+
+    public async Task<CheckResult> QuickCheckAsync(KitContext context, CancellationToken cancellationToken) =>
+        (await QuickCheckManyAsync(new[] { context }, cancellationToken)).Results[context.Tag];
+
+    /// <summary>
+    /// Checks many route53 resources, reading each hosted zone once (all pages) when it holds two or more of them,
+    /// or the one record when it holds one. Reads are retried per ROUTE53_RECORDCHECK_* within ROUTE53_QUICKCHECK_TIMEOUT.
+    /// </summary>
+    public async Task<BatchCheckResult> QuickCheckManyAsync(IReadOnlyList<KitContext> contexts, CancellationToken cancellationToken)
+    {
+        var results = new Dictionary<string, CheckResult>(StringComparer.OrdinalIgnoreCase);
+        int totalCalls = 0;
+        if (contexts.Count == 0) return new BatchCheckResult(results, 0);
+        var groups = contexts
+            .Select(c => (Context: c, Settings: Route53Settings.For(c.Resource, c.NodeName)))
+            .GroupBy(x => (Zone: Route53Ids.BareZoneId(x.Settings.HostedZoneId), x.Settings.Access));
+        foreach (var group in groups)
+        {
+            var first = group.First().Context;
+            var tunables = first.Tunables;
+            var client = first.Environment.Route53(group.Key.Access, tunables, first.Log);
+            int tries = tunables.Int("ROUTE53_RECORDCHECK_TRY_COUNT");
+            var pause = tunables.Seconds("ROUTE53_RECORDCHECK_INTERVAL");
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(tunables.Seconds("ROUTE53_QUICKCHECK_TIMEOUT"));
+            var members = group.ToList();
+            Dictionary<string, ResourceRecordSet?>? byName = null;
+            string? failure = null;
+            for (int attempt = 1; attempt <= tries; attempt++)
+            {
+                try
+                {
+                    byName = new Dictionary<string, ResourceRecordSet?>(StringComparer.OrdinalIgnoreCase);
+                    if (members.Count == 1)
+                    {
+                        var (a, _) = await ReadAsync(client, members[0].Settings, limit.Token);
+                        byName[DnsNames.Normalize(members[0].Settings.RecordName)] = a;
+                    }
+                    else
+                    {
+                        foreach (var set in await client.ListAllResourceRecordSetsAsync(group.Key.Zone, cancellationToken: limit.Token))
+                            if (set.Type == "A" && set.SetIdentifier is null) byName[DnsNames.Normalize(set.Name)] = set;
+                    }
+                    failure = null;
+                    break;
+                }
+                catch (Exception e) when (e is Route53Exception || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    byName = null;
+                    failure = e is OperationCanceledException ? $"no answer within ROUTE53_QUICKCHECK_TIMEOUT ({tunables.Seconds("ROUTE53_QUICKCHECK_TIMEOUT").TotalSeconds:0} s)" : e.Message;
+                    if (e is OperationCanceledException || attempt == tries) break;
+                    first.Log($"Reading zone {group.Key.Zone} failed ({failure}); attempt {attempt} of {tries} (ROUTE53_RECORDCHECK_TRY_COUNT).");
+                    try { await Task.Delay(pause, first.Environment.Time, limit.Token); }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { break; }
+                }
+            }
+            int calls = (int)client.CallCount;
+            totalCalls += calls;
+            foreach (var (context, s) in members)
+            {
+                string name = DnsNames.Normalize(s.RecordName);
+                if (byName is null)
+                {
+                    results[context.Tag] = new CheckResult(CheckOutcome.Unknown, $"Route 53 could not be read ({failure}); the record was not judged.", calls);
+                    continue;
+                }
+                IPAddress address;
+                try { address = AddressOf(context, s); }
+                catch (Exception e) when (e is ResourceActionException or InvalidOperationException)
+                {
+                    results[context.Tag] = new CheckResult(CheckOutcome.Failed, e.Message, calls);
+                    continue;
+                }
+                byName.TryGetValue(name, out var a);
+                results[context.Tag] = a is null
+                    ? new CheckResult(CheckOutcome.Failed, $"{name} has no A record; it should hold {address}.", calls)
+                    : Holds(a, address)
+                        ? new CheckResult(CheckOutcome.Healthy, $"{name} holds {address}.", calls)
+                        : new CheckResult(CheckOutcome.Failed, $"{name} holds {string.Join(", ", a.Values)} instead of {address}.", calls);
+            }
+        }
+        return new BatchCheckResult(results, totalCalls);
+    }
+}

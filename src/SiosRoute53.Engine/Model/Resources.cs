@@ -1,0 +1,108 @@
+using System.Text.Json.Serialization;
+
+namespace SiosRoute53.Model;
+
+[JsonConverter(typeof(JsonStringEnumConverter<ResourceKind>))]
+public enum ResourceKind { Ip, Route53, Service }
+
+/// <summary>LifeKeeper's resource states.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ResourceState>))]
+public enum ResourceState
+{
+    /// <summary>In service, protected.</summary>
+    ISP,
+    /// <summary>In service, unprotected (its last check could not tell, or it needs attention).</summary>
+    ISU,
+    /// <summary>Out of service, unimpaired.</summary>
+    OSU,
+    /// <summary>Out of service, failed.</summary>
+    OSF,
+}
+
+/// <summary>A resource's settings on one node (its own ENI IP, for an ip resource) and its priority there (1 = first).</summary>
+public sealed record NodeInstance
+{
+    public int Priority { get; init; } = 1;
+    public Dictionary<string, string> Settings { get; init; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// A protected resource: a tag, a kind, settings shared by all nodes and settings per node. Kind-specific views
+/// (<see cref="IpSettings"/>, <see cref="Route53Settings"/>, <see cref="ServiceSettings"/>) read the dictionaries.
+/// </summary>
+public sealed record ResourceDefinition
+{
+    public required string Tag { get; init; }
+    public required ResourceKind Kind { get; init; }
+    public DateTimeOffset Created { get; init; }
+    public Dictionary<string, string> Settings { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, NodeInstance> Nodes { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A setting of this node's instance, else the shared one.</summary>
+    public string? Setting(string node, string key) =>
+        Nodes.TryGetValue(node, out var instance) && instance.Settings.TryGetValue(key, out var v) ? v
+        : Settings.TryGetValue(key, out var shared) ? shared : null;
+}
+
+public sealed record Dependency(string Parent, string Child);
+
+/// <summary>One resource's state on one node, and who is working on it right now.</summary>
+public sealed record ResourceStatus
+{
+    public required string Tag { get; init; }
+    public required string Node { get; init; }
+    public ResourceState State { get; init; } = ResourceState.OSU;
+    public string? Reason { get; init; }
+    public DateTimeOffset Since { get; init; }
+
+    /// <summary>The process running an action on the resource, while it runs.</summary>
+    public int? BusyPid { get; init; }
+    public string? BusyAction { get; init; }
+    public DateTimeOffset? BusySince { get; init; }
+}
+
+/// <summary>Everything a node keeps about its cluster and resources; one versioned JSON document.</summary>
+public sealed record NodeState
+{
+    public const int CurrentSchema = 1;
+    public int Schema { get; init; } = CurrentSchema;
+    public long Revision { get; init; }
+    public string NodeName { get; init; } = "";
+    public string ClusterName { get; init; } = "";
+    public List<ResourceDefinition> Resources { get; init; } = new();
+    public List<Dependency> Dependencies { get; init; } = new();
+    public List<ResourceStatus> States { get; init; } = new();
+
+    public ResourceDefinition? Find(string tag) =>
+        Resources.FirstOrDefault(r => r.Tag.Equals(tag, StringComparison.OrdinalIgnoreCase));
+
+    public ResourceStatus StatusOf(string tag, string node) =>
+        States.FirstOrDefault(s => s.Tag.Equals(tag, StringComparison.OrdinalIgnoreCase) && s.Node.Equals(node, StringComparison.OrdinalIgnoreCase))
+        ?? new ResourceStatus { Tag = tag, Node = node };
+
+    public IEnumerable<string> ChildrenOf(string tag) =>
+        Dependencies.Where(d => d.Parent.Equals(tag, StringComparison.OrdinalIgnoreCase)).Select(d => d.Child);
+
+    public IEnumerable<string> ParentsOf(string tag) =>
+        Dependencies.Where(d => d.Child.Equals(tag, StringComparison.OrdinalIgnoreCase)).Select(d => d.Parent);
+
+    public NodeState WithStatus(ResourceStatus status)
+    {
+        var states = States.Where(s => !(s.Tag.Equals(status.Tag, StringComparison.OrdinalIgnoreCase) && s.Node.Equals(status.Node, StringComparison.OrdinalIgnoreCase))).ToList();
+        states.Add(status);
+        return this with { States = states };
+    }
+}
+
+/// <summary>One line of the event history: what happened, to what, when, why, and how long it took.</summary>
+public sealed record HaEvent
+{
+    public required DateTimeOffset Time { get; init; }
+    public required string Node { get; init; }
+    public string? Tag { get; init; }
+    public required string Action { get; init; }
+    public required string Outcome { get; init; }
+    public required string Message { get; init; }
+    public TimeSpan? Duration { get; init; }
+    public int? ApiCalls { get; init; }
+}
