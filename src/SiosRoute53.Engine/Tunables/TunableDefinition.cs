@@ -23,7 +23,7 @@ public sealed record TunableDefinition(string Key, string Default, string Descri
             return AllowedValues.Contains(value, StringComparer.Ordinal) ? null : $"'{value}' is not one of {Range}";
         if (Minimum is not null)
         {
-            if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            if (!long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
                 return $"'{value}' is not a whole number";
             if (n < Minimum || n > Maximum) return $"{n} is outside {Range}";
         }
