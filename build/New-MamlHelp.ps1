@@ -80,6 +80,10 @@ function Read-CommandPage([string] $path) {
     $page
 }
 
+# Parameters that many cmdlets share (AWS access, state directory, tunables) are described once, in
+# docs/cmdlets/CommonParameters.md; a cmdlet's own page may still describe them its own way.
+$shared = (Read-CommandPage (Join-Path $DocsPath 'cmdlets/CommonParameters.md')).Parameters
+
 $maml = 'http://schemas.microsoft.com/maml/2004/10'
 $cmdNs = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
 $dev = 'http://schemas.microsoft.com/maml/dev/2004/10'
@@ -142,6 +146,9 @@ foreach ($command in Get-Command -Module SiosRoute53 -CommandType Cmdlet | Sort-
     $pagePath = Join-Path $DocsPath "cmdlets/$($command.Name).md"
     if (-not (Test-Path $pagePath)) { $problems.Add("$($command.Name): no help page at $pagePath"); continue }
     $page = Read-CommandPage $pagePath
+    foreach ($name in $shared.Keys) {
+        if (-not $page.Parameters.Contains($name) -and $command.Parameters.ContainsKey($name)) { $page.Parameters[$name] = $shared[$name] }
+    }
     if (-not $page.Synopsis) { $problems.Add("$($command.Name): no SYNOPSIS") }
     if (-not $page.Description) { $problems.Add("$($command.Name): no DESCRIPTION") }
     if (-not ($page.Examples | Where-Object Code)) { $problems.Add("$($command.Name): no example with code") }

@@ -10,8 +10,21 @@
     FormatsToProcess     = @('SiosRoute53.Format.ps1xml')
     FunctionsToExport    = @()
     CmdletsToExport      = @(
-        'Get-HaRoute53Zone'
+        'Add-HaDependency'
+        'Get-HaEvent'
+        'Get-HaResource'
         'Get-HaRoute53Record'
+        'Get-HaRoute53Zone'
+        'Get-HaTunable'
+        'New-HaIpResource'
+        'New-HaRoute53Resource'
+        'New-HaServiceResource'
+        'Remove-HaDependency'
+        'Remove-HaResource'
+        'Start-HaResource'
+        'Stop-HaResource'
+        'Test-HaPrerequisite'
+        'Test-HaResource'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -100,4 +100,30 @@ function Invoke-FreshPwsh {
     }
 }
 
-Export-ModuleMember -Function *-Test*, Invoke-FreshPwsh
+function Get-EngineType {
+    <# A type from the module's engine assembly, which lives in the module's own load context. #>
+    param([Parameter(Mandatory)] [string] $Name)
+    $cmdlets = (Get-Command Get-HaRoute53Zone).ImplementingType.Assembly
+    $engine = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($cmdlets).Assemblies | Where-Object { $_.GetName().Name -eq 'SiosRoute53.Engine' }
+    $engine.GetType($Name, $true)
+}
+
+function Set-TestRecord {
+    <# Changes an A record behind the cluster's back, with the engine's own client, as another operator would. #>
+    param($Server, [string] $ZoneId, [string] $Name, [string] $Address, [long] $Ttl = 10)
+    $keys = (Get-EngineType 'SiosRoute53.Aws.AwsKeys')::new($script:AccessKey, $script:SecretKey, $null)
+    $source = (Get-EngineType 'SiosRoute53.Aws.StaticCredentialSource')::new($keys)
+    $options = (Get-EngineType 'SiosRoute53.Route53.Route53ClientOptions')::new()
+    $options = $options.GetType().GetMethod('<Clone>$').Invoke($options, @())
+    $options.GetType().GetProperty('Endpoint').SetValue($options, [uri] $Server.Endpoint)
+    $options.GetType().GetProperty('RequestsPerSecond').SetValue($options, [double] 0)
+    $client = (Get-EngineType 'SiosRoute53.Route53.Route53Client')::new($source, $options, $null)
+    $set = (Get-EngineType 'SiosRoute53.Route53.ResourceRecordSet')::new($Name, 'A', [Nullable[long]] $Ttl, [string[]] @($Address))
+    $upsert = [Enum]::Parse((Get-EngineType 'SiosRoute53.Route53.ChangeAction'), 'UPSERT')
+    $change = (Get-EngineType 'SiosRoute53.Route53.Change')::new($upsert, $set)
+    $list = [System.Array]::CreateInstance((Get-EngineType 'SiosRoute53.Route53.Change'), 1)
+    $list[0] = $change
+    $client.ChangeResourceRecordSetsAsync($ZoneId, $list, 'changed by hand', [System.Threading.CancellationToken]::None).GetAwaiter().GetResult() | Out-Null
+}
+
+Export-ModuleMember -Function *-Test*, Invoke-FreshPwsh, Get-EngineType

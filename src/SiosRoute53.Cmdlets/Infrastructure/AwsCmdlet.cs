@@ -5,7 +5,7 @@ using SiosRoute53.Route53;
 namespace SiosRoute53.Cmdlets.Infrastructure;
 
 /// <summary>The AWS access parameters every cmdlet that reaches Route 53 shares, named as AWS.Tools names them.</summary>
-public abstract class AwsCmdlet : AsyncCmdlet
+public abstract class AwsCmdlet : NodeCmdlet
 {
     /// <summary>A profile from the shared AWS credentials/config files.</summary>
     [Parameter]
@@ -51,39 +51,14 @@ public abstract class AwsCmdlet : AsyncCmdlet
         RoleSessionName = RoleSessionName,
     };
 
-    /// <summary>A Route 53 client for this invocation that narrates each API call to -Verbose.</summary>
-    protected Route53Client CreateClient()
+    /// <summary>A Route 53 client for this invocation (tunables apply: endpoint, request budget) that narrates each API call to -Verbose.</summary>
+    protected IRoute53Client CreateClient()
     {
         var access = AccessOptions();
-        if (!access.EffectiveEndpoint.IsAbsoluteUri || access.EffectiveEndpoint.Scheme is not ("http" or "https"))
-            throw new ArgumentException($"EndpointUrl '{access.EffectiveEndpoint}' is not an http or https URL.");
-        var credentials = AwsSdkCredentialSource.From(access);
-        Verbose($"Route 53 endpoint {access.EffectiveEndpoint}, region {access.EffectiveRegion}, credentials from {credentials.Description}.");
-        return new Route53Client(credentials, Route53ClientOptions.From(access, Verbose));
-    }
-
-    protected override ErrorRecord ToErrorRecord(Exception exception) => ErrorFor(exception, null);
-
-    /// <summary>The error record for a failed Route 53 call: stable id, right category, the AWS code as target.</summary>
-    protected static ErrorRecord ErrorFor(Exception exception, object? target)
-    {
-        var (id, category) = exception switch
-        {
-            NoSuchHostedZoneException => ("HostedZoneNotFound", ErrorCategory.ObjectNotFound),
-            NoSuchChangeException => ("ChangeNotFound", ErrorCategory.ObjectNotFound),
-            InvalidChangeBatchException => ("InvalidChangeBatch", ErrorCategory.InvalidData),
-            InvalidInputException => ("InvalidInput", ErrorCategory.InvalidArgument),
-            AccessDeniedException => ("AccessDenied", ErrorCategory.PermissionDenied),
-            SignatureDoesNotMatchException => ("SignatureDoesNotMatch", ErrorCategory.SecurityError),
-            ThrottlingException or PriorRequestNotCompleteException => ("Route53Busy", ErrorCategory.LimitsExceeded),
-            Route53TransportException { Code: "Timeout" } => ("Route53Timeout", ErrorCategory.OperationTimeout),
-            Route53TransportException => ("Route53Unreachable", ErrorCategory.ConnectionError),
-            Route53ServerErrorException => ("Route53ServerError", ErrorCategory.ResourceUnavailable),
-            Route53Exception => ("Route53Error", ErrorCategory.NotSpecified),
-            AwsConfigurationException => ("AwsCredentials", ErrorCategory.AuthenticationError),
-            ArgumentException => ("InvalidArgument", ErrorCategory.InvalidArgument),
-            _ => ("UnexpectedError", ErrorCategory.NotSpecified),
-        };
-        return new ErrorRecord(exception, id, category, target);
+        if (access.EndpointUrl is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
+            throw new ArgumentException($"EndpointUrl '{url}' is not an http or https URL.");
+        var client = (Route53Client)SiosRoute53.Kits.KitEnvironment.DefaultRoute53(access, LoadTunables(), Verbose);
+        Verbose($"Route 53 endpoint {client.Endpoint}, region {access.EffectiveRegion}, credentials from {client.CredentialsDescription}.");
+        return client;
     }
 }

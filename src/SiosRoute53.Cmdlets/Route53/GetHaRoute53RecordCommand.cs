@@ -22,7 +22,7 @@ public sealed class GetHaRoute53RecordCommand : AwsCmdlet
     [ValidateSet("A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "TXT")]
     public string? Type { get; set; }
 
-    private Route53Client? _client;
+    private IRoute53Client? _client;
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
@@ -50,7 +50,7 @@ public sealed class GetHaRoute53RecordCommand : AwsCmdlet
 
     protected override Task EndProcessingAsync(CancellationToken cancellationToken)
     {
-        _client?.Dispose();
+        (_client as IDisposable)?.Dispose();
         return Task.CompletedTask;
     }
 }

@@ -22,7 +22,7 @@ public sealed class GetHaRoute53ZoneCommand : AwsCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = Array.Empty<string>();
 
-    private Route53Client? _client;
+    private IRoute53Client? _client;
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
@@ -67,7 +67,7 @@ public sealed class GetHaRoute53ZoneCommand : AwsCmdlet
 
     protected override Task EndProcessingAsync(CancellationToken cancellationToken)
     {
-        _client?.Dispose();
+        (_client as IDisposable)?.Dispose();
         return Task.CompletedTask;
     }
 }

@@ -13,10 +13,13 @@ public interface INetworkInventory
     IReadOnlyList<InterfaceAddress> Addresses();
 }
 
-/// <summary>The node's real interfaces. On Linux the up and link flags come from /sys/class/net/&lt;if&gt;/flags.</summary>
+/// <summary>
+/// The node's real interfaces. On Linux "up" is IFF_UP in /sys/class/net/&lt;if&gt;/flags and "link" is the carrier
+/// (operstate up, or unknown as the loopback reports, with carrier 1).
+/// </summary>
 public sealed class SystemNetworkInventory : INetworkInventory
 {
-    private const int IffUp = 0x1, IffRunning = 0x40;
+    private const int IffUp = 0x1;
 
     public IReadOnlyList<InterfaceAddress> Addresses()
     {
@@ -30,15 +33,25 @@ public sealed class SystemNetworkInventory : INetworkInventory
         return result;
     }
 
+    /// <summary>A sysfs attribute, or null where it cannot be read (carrier of a down interface is EINVAL).</summary>
+    private static string? ReadSys(string path)
+    {
+        try { return File.ReadAllText(path).Trim(); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
     private static (bool Up, bool Link) Flags(NetworkInterface nic)
     {
-        string path = $"/sys/class/net/{nic.Name}/flags";
-        if (File.Exists(path))
+        string dir = $"/sys/class/net/{nic.Name}";
+        string? flagsText = ReadSys(Path.Combine(dir, "flags"));
+        if (flagsText is not null && flagsText.StartsWith("0x", StringComparison.Ordinal) &&
+            int.TryParse(flagsText[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int flags))
         {
-            string text = File.ReadAllText(path).Trim();
-            if (text.StartsWith("0x", StringComparison.Ordinal) &&
-                int.TryParse(text[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out int flags))
-                return ((flags & IffUp) != 0, (flags & IffRunning) != 0);
+            bool up = (flags & IffUp) != 0;
+            string? operstate = ReadSys(Path.Combine(dir, "operstate"));
+            bool link = up && operstate is ("up" or "unknown") && ReadSys(Path.Combine(dir, "carrier")) == "1";
+            return (up, link);
         }
         bool operational = nic.OperationalStatus == OperationalStatus.Up;
         return (operational, operational);

@@ -70,6 +70,12 @@ public sealed class Route53Client : IRoute53Client, IDisposable
 
     public Uri Endpoint => _options.Endpoint;
 
+    /// <summary>The Date of the last answer, to measure the node's clock skew (SigV4 allows 15 minutes).</summary>
+    public DateTimeOffset? LastServerTime { get; private set; }
+
+    /// <summary>Where the keys come from (never the keys).</summary>
+    public string CredentialsDescription => _credentials.Description;
+
     private static HttpClient CreateHttpClient() => new(new SocketsHttpHandler
     {
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
@@ -240,6 +246,7 @@ public sealed class Route53Client : IRoute53Client, IDisposable
 
         using (response)
         {
+            if (response.Headers.Date is { } date) LastServerTime = date;
             string? requestId = response.Headers.TryGetValues("x-amzn-RequestId", out var ids) ? ids.FirstOrDefault() : null;
             XDocument? doc = null;
             if (text.Length > 0)

@@ -1,0 +1,60 @@
+using System.Management.Automation;
+using SiosRoute53.Cmdlets.Infrastructure;
+using SiosRoute53.Kits;
+using SiosRoute53.Model;
+
+namespace SiosRoute53.Cmdlets.Resources;
+
+/// <summary>
+/// quickChecks in-service resources (route53 ones zone by zone), with -Recover runs local recovery. For schedulers:
+/// each failure not recovered is also a non-terminating error (ResourceCheckFailed), and -Quiet returns one Boolean.
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(HaCheckResult), typeof(bool))]
+public sealed class TestHaResourceCommand : NodeCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ResourceTagCompleter))]
+    public string[] Tag { get; set; } = Array.Empty<string>();
+
+    [Parameter]
+    public SwitchParameter Recover { get; set; }
+
+    [Parameter]
+    public SwitchParameter Quiet { get; set; }
+
+    private readonly List<string> _tags = new();
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        _tags.AddRange(Tag);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        var manager = CreateManager();
+        bool recover = Recover && await OnPipelineThread(() => ShouldProcess("resources whose quickCheck fails", "Recover"));
+        IReadOnlyList<HaCheckResult> results;
+        try
+        {
+            results = await manager.CheckAsync(_tags.Count == 0 ? null : _tags, recover, Options(), cancellationToken);
+        }
+        catch (Exception e) when (IsReportable(e))
+        {
+            if (Quiet) Emit(false);
+            EmitError(ErrorFor(e, null));
+            return;
+        }
+        if (results.Count == 0) Verbose("No resource is in service on this node; nothing to check.");
+        else Verbose($"Checked {results.Count} resource(s) with {results[0].CycleApiCalls} Route 53 API call(s).");
+        foreach (var r in results)
+        {
+            if (r.Outcome == CheckOutcome.Unknown) Warn($"{r.Tag}: {r.Message}");
+            if (r.NeedsAttention)
+                EmitError(new ErrorRecord(new ResourceActionFailedException($"{r.Tag}: {r.Message}"), "ResourceCheckFailed", ErrorCategory.InvalidResult, r.Tag));
+            if (!Quiet) Emit(r);
+        }
+        if (Quiet) Emit(results.All(r => !r.NeedsAttention));
+    }
+}
