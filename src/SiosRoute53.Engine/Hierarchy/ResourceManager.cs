@@ -153,18 +153,35 @@ public sealed partial class ResourceManager
         {
             CheckNewTag(current, definition.Tag);
             foreach (var c in children) Require(current, c);
-            var next = current with
+            var next = (current with
             {
                 NodeName = current.NodeName.Length == 0 ? StateStore.DefaultNodeName() : current.NodeName,
                 ClusterName = current.ClusterName,
                 Resources = current.Resources.Append(definition).ToList(),
                 Dependencies = current.Dependencies.Concat(children.Select(c => new Dependency(definition.Tag, Require(current, c).Tag))).ToList(),
-            };
+            }).ConfigChanged();
             next = next.WithStatus(new ResourceStatus { Tag = definition.Tag, Node = next.NodeName, State = ResourceState.OSU, Since = Time.GetUtcNow(), Reason = "created" });
             return (next, View(next, definition));
         });
         Record(created.Tag, "create", "success", $"Created {definition.Kind} resource '{definition.Tag}': {created.Detail}.");
         return created;
+    }
+
+    /// <summary>
+    /// Checks, on the node a hierarchy is being extended to, each resource with that node's own settings (its own
+    /// ENI address must be configured here). Throws naming the first bad value; changes nothing.
+    /// </summary>
+    public async Task ValidateExtensionAsync(IReadOnlyList<ResourceDefinition> resources, IReadOnlyDictionary<string, List<string>> children, string node, CancellationToken cancellationToken)
+    {
+        var state = _store.Read() with { NodeName = node };
+        var byTag = resources.ToDictionary(r => r.Tag, StringComparer.OrdinalIgnoreCase);
+        foreach (var r in resources)
+        {
+            var kids = (children.TryGetValue(r.Tag, out var c) ? c : new List<string>())
+                .Select(t => byTag.TryGetValue(t, out var d) ? d : Require(state, t))
+                .ToDictionary(d => d.Tag, StringComparer.OrdinalIgnoreCase);
+            await _kits[r.Kind].ValidateAsync(Context(state, r, _tunables(), new OperationOptions(), kids), cancellationToken);
+        }
     }
 
     private static void CheckNewTag(NodeState state, string tag)
@@ -188,7 +205,7 @@ public sealed partial class ResourceManager
             var cState = state.StatusOf(c.Tag, state.NodeName).State;
             if (pState is ResourceState.ISP or ResourceState.ISU && cState is not (ResourceState.ISP or ResourceState.ISU))
                 throw new HaArgumentException($"'{p.Tag}' is in service but '{c.Tag}' is not; bring '{c.Tag}' in service first (a parent needs its children).", child);
-            var next = state with { Dependencies = state.Dependencies.Append(new Dependency(p.Tag, c.Tag)).ToList() };
+            var next = (state with { Dependencies = state.Dependencies.Append(new Dependency(p.Tag, c.Tag)).ToList() }).ConfigChanged();
             return (next, View(next, p));
         }).Also(r => Record(r.Tag, "dependency", "success", $"'{parent}' now depends on '{child}'."));
 
@@ -201,7 +218,7 @@ public sealed partial class ResourceManager
                 ?? throw new HaArgumentException($"'{p.Tag}' does not depend on '{c.Tag}'. Its children: {string.Join(", ", state.ChildrenOf(p.Tag).DefaultIfEmpty("none"))}.", child);
             if (p.Kind == ResourceKind.Route53 && c.Kind == ResourceKind.Ip && p.Setting(state.NodeName, SettingKeys.IpResource)?.Equals(c.Tag, StringComparison.OrdinalIgnoreCase) == true)
                 throw new HaArgumentException($"route53 resource '{p.Tag}' takes its address from '{c.Tag}'; that dependency cannot be removed. Remove '{p.Tag}' instead.", child);
-            var next = state with { Dependencies = state.Dependencies.Where(d => d != existing).ToList() };
+            var next = (state with { Dependencies = state.Dependencies.Where(d => d != existing).ToList() }).ConfigChanged();
             return (next, View(next, p));
         }).Also(r => Record(r.Tag, "dependency", "success", $"'{parent}' no longer depends on '{child}'."));
 
@@ -218,12 +235,12 @@ public sealed partial class ResourceManager
             var parents = state.ParentsOf(r.Tag).ToList();
             if (parents.Count > 0)
                 throw new HaArgumentException($"'{string.Join("', '", parents)}' depend(s) on '{r.Tag}'. Remove those resources, or their dependency on it (Remove-HaDependency), first.", tag);
-            var next = state with
+            var next = (state with
             {
                 Resources = state.Resources.Where(x => x != r).ToList(),
                 Dependencies = state.Dependencies.Where(d => !d.Parent.Equals(r.Tag, StringComparison.OrdinalIgnoreCase)).ToList(),
                 States = state.States.Where(s => !s.Tag.Equals(r.Tag, StringComparison.OrdinalIgnoreCase)).ToList(),
-            };
+            }).ConfigChanged();
             return (next, r.Tag);
         });
         Record(removed, "remove-resource", "success", $"Resource '{removed}' removed.");
@@ -385,7 +402,8 @@ public sealed partial class ResourceManager
                 {
                     bool cancelled = e is OperationCanceledException;
                     string reason = cancelled ? "Cancelled by the operator during restore; the resource may be partly in service. Start it again, or stop it." : e.Message;
-                    SetState(t, ResourceState.OSF, reason);
+                    // A node that lost the record to another node of its cluster stands down: out of service, unimpaired.
+                    SetState(t, e is OwnershipLostException ? ResourceState.OSU : ResourceState.OSF, reason);
                     int calls = (e as ResourceActionException)?.ApiCalls ?? 0;
                     steps.Add(new HaStep { Tag = t, Action = "restore", Outcome = cancelled ? "cancelled" : "failed", Message = reason, Duration = watch.Elapsed, ApiCalls = calls });
                     Record(t, "restore", cancelled ? "cancelled" : e is OwnershipLostException ? "lost" : "failed", reason, watch.Elapsed, calls);

@@ -61,6 +61,19 @@ public sealed record ResourceStatus
     public DateTimeOffset? BusySince { get; init; }
 }
 
+[JsonConverter(typeof(JsonStringEnumConverter<MemberRole>))]
+public enum MemberRole { Node, Witness }
+
+/// <summary>A cluster member: a node (runs resources) or a witness (votes only), reachable on its communication paths.</summary>
+public sealed record ClusterMember
+{
+    public required string Name { get; init; }
+    public MemberRole Role { get; init; } = MemberRole.Node;
+
+    /// <summary>TCP communication paths, "address:port"; a peer is dead only when every path is silent.</summary>
+    public List<string> Paths { get; init; } = new();
+}
+
 /// <summary>Everything a node keeps about its cluster and resources; one versioned JSON document.</summary>
 public sealed record NodeState
 {
@@ -69,6 +82,14 @@ public sealed record NodeState
     public long Revision { get; init; }
     public string NodeName { get; init; } = "";
     public string ClusterName { get; init; } = "";
+
+    /// <summary>Version of the cluster-wide configuration (members, resources, dependencies); the highest wins.</summary>
+    public long ConfigRevision { get; init; }
+
+    /// <summary>The node whose change produced <see cref="ConfigRevision"/>: the tie-break between equal revisions.</summary>
+    public string ConfigAuthor { get; init; } = "";
+
+    public List<ClusterMember> Members { get; init; } = new();
     public List<ResourceDefinition> Resources { get; init; } = new();
     public List<Dependency> Dependencies { get; init; } = new();
     public List<ResourceStatus> States { get; init; } = new();
@@ -85,6 +106,11 @@ public sealed record NodeState
 
     public IEnumerable<string> ParentsOf(string tag) =>
         Dependencies.Where(d => d.Child.Equals(tag, StringComparison.OrdinalIgnoreCase)).Select(d => d.Parent);
+
+    public ClusterMember? Member(string name) => Members.FirstOrDefault(m => m.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>This state after a change to the cluster-wide configuration made on this node.</summary>
+    public NodeState ConfigChanged() => this with { ConfigRevision = ConfigRevision + 1, ConfigAuthor = NodeName };
 
     public NodeState WithStatus(ResourceStatus status)
     {

@@ -1,0 +1,54 @@
+using SiosRoute53.Model;
+
+namespace SiosRoute53.Cluster;
+
+/// <summary>Message types between agents (and from cmdlets to agents).</summary>
+public static class MessageTypes
+{
+    public const string Heartbeat = "heartbeat";
+    public const string GetConfig = "getConfig";
+    public const string Config = "config";
+    public const string Join = "join";
+    public const string PeerStatus = "peerStatus";
+    public const string Restore = "restore";
+    public const string Remove = "remove";
+    public const string TakeOver = "takeover";
+    public const string ValidateExtension = "validateExtension";
+    public const string Status = "status";
+    public const string Ok = "ok";
+    public const string Error = "error";
+}
+
+public sealed record ResourceStateReport(string Tag, ResourceState State);
+
+public sealed record HeartbeatBody(string Node, long ConfigRevision, string ConfigAuthor, List<ResourceStateReport> Resources, bool Quorum);
+
+/// <summary>The cluster-wide configuration: what every node must agree on.</summary>
+public sealed record ClusterConfig(
+    string ClusterName, long Revision, string Author, List<ClusterMember> Members, List<ResourceDefinition> Resources, List<Dependency> Dependencies)
+{
+    public static ClusterConfig Of(NodeState state) =>
+        new(state.ClusterName, state.ConfigRevision, state.ConfigAuthor, state.Members, state.Resources, state.Dependencies);
+
+    /// <summary>True when this configuration should replace <paramref name="state"/>'s: a higher revision, or the same from a later author name.</summary>
+    public bool IsNewerThan(NodeState state) =>
+        Revision > state.ConfigRevision || (Revision == state.ConfigRevision && string.CompareOrdinal(Author, state.ConfigAuthor) > 0);
+}
+
+public sealed record JoinBody(string Name, List<string> Paths);
+
+public sealed record PeerStatusBody(string Peer);
+
+public sealed record PeerStatusReply(bool Alive, double SecondsSinceHeard);
+
+public sealed record OperationBody(string Tag, bool Force, string? Reason);
+
+public sealed record OperationReply(bool Succeeded, string Message, double Seconds, List<StepReply> Steps);
+
+public sealed record StepReply(string Tag, string Action, string Outcome, string Message, double Seconds);
+
+public sealed record ExtensionBody(List<ResourceDefinition> Resources, Dictionary<string, List<string>> Children);
+
+public sealed record StatusReply(string Node, bool Quorum, List<PeerView> Peers, List<ResourceStateReport> Resources, long ConfigRevision);
+
+public sealed record PeerView(string Name, MemberRole Role, bool Alive, double? SecondsSinceHeard, List<ResourceStateReport> Resources);
