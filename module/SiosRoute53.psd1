@@ -11,6 +11,16 @@
     FunctionsToExport    = @()
     CmdletsToExport      = @(
         'Add-HaDependency'
+        'Add-HaNode'
+        'Expand-HaResource'
+        'Export-HaClusterKey'
+        'Get-HaCluster'
+        'Get-HaNode'
+        'Invoke-Switchover'
+        'Join-HaCluster'
+        'New-HaCluster'
+        'Remove-HaNode'
+        'Start-HaNode'
         'Get-HaEvent'
         'Get-HaResource'
         'Get-HaRoute53Record'

@@ -64,7 +64,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
             ? new ErrorRecord(exception, "InvalidArgument", ErrorCategory.InvalidArgument, null)
             : new ErrorRecord(exception, "UnexpectedError", ErrorCategory.NotSpecified, null);
 
-    private void Post(Action action)
+    protected void Post(Action action)
     {
         var queue = _queue;
         if (queue is null || queue.IsAddingCompleted) action();

@@ -93,6 +93,7 @@ public abstract class NodeCmdlet : AsyncCmdlet
         var (id, category) = exception switch
         {
             ResourceNotFoundException => ("ResourceNotFound", ErrorCategory.ObjectNotFound),
+            SiosRoute53.Cluster.PeerRequestException => ("PeerUnreachable", ErrorCategory.ConnectionError),
             ResourceBusyException => ("ResourceBusy", ErrorCategory.ResourceBusy),
             HaArgumentException => ("InvalidArgument", ErrorCategory.InvalidArgument),
             TunablesFileException => ("TunablesFileInvalid", ErrorCategory.InvalidData),
@@ -121,5 +122,5 @@ public abstract class NodeCmdlet : AsyncCmdlet
     /// <summary>True for the engine exceptions a cmdlet reports per item instead of stopping.</summary>
     protected static bool IsReportable(Exception e) =>
         e is ResourceNotFoundException or ResourceBusyException or ArgumentException or TunablesFileException or StoreException
-            or ResourceActionException or Route53Exception or Aws.AwsConfigurationException or UnauthorizedAccessException or InvalidOperationException;
+            or ResourceActionException or Route53Exception or SiosRoute53.Cluster.PeerRequestException or Aws.AwsConfigurationException or UnauthorizedAccessException or InvalidOperationException;
 }

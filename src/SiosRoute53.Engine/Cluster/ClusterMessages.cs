@@ -35,7 +35,7 @@ public sealed record ClusterConfig(
         Revision > state.ConfigRevision || (Revision == state.ConfigRevision && string.CompareOrdinal(Author, state.ConfigAuthor) > 0);
 }
 
-public sealed record JoinBody(string Name, List<string> Paths);
+public sealed record JoinBody(string Name, List<string> Paths, MemberRole Role = MemberRole.Node);
 
 public sealed record PeerStatusBody(string Peer);
 

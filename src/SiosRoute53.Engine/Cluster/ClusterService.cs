@@ -133,7 +133,7 @@ public sealed class ClusterService(StateStore store, TimeProvider? time = null)
         if (current.Members.Count > 0) throw new HaArgumentException($"This node is already a member of cluster '{current.ClusterName}'.");
         var (clusterName, key) = ClusterKey.Load(keyFile);
         var client = new PeerClient(key, clusterName, nodeName, _time);
-        var reply = await client.RequestAsync(peerPath, MessageTypes.Join, new JoinBody(nodeName, pathList), TimeSpan.FromSeconds(15), cancellationToken);
+        var reply = await client.RequestAsync(peerPath, MessageTypes.Join, new JoinBody(nodeName, pathList, role), TimeSpan.FromSeconds(15), cancellationToken);
         var config = reply.BodyAs<ClusterConfig>();
         var state = store.Update(s =>
         {

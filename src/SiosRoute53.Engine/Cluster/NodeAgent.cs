@@ -186,10 +186,10 @@ public sealed class NodeAgent
                 var state = _store.Read();
                 var existing = state.Member(join.Name);
                 if (existing is null)
-                    new ClusterService(_store, _time).AddMember(join.Name, MemberRole.Node, join.Paths);
+                    new ClusterService(_store, _time).AddMember(join.Name, join.Role, join.Paths);
                 else if (!existing.Paths.SequenceEqual(join.Paths))
                     throw new HaArgumentException($"'{join.Name}' is already a member with paths {string.Join(", ", existing.Paths)}.");
-                Event(null, "cluster", "joined", $"'{join.Name}' joined through this node on {string.Join(", ", join.Paths)}.");
+                Event(null, "cluster", "joined", $"{join.Role.ToString().ToLowerInvariant()} '{join.Name}' joined through this node on {string.Join(", ", join.Paths)}.");
                 return Reply(MessageTypes.Config, ClusterConfig.Of(_store.Read()));
             }
             case MessageTypes.PeerStatus:

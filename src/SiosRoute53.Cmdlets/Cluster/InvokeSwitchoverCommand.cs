@@ -1,0 +1,45 @@
+using System.Management.Automation;
+using SiosRoute53.Cluster;
+using SiosRoute53.Cmdlets.Infrastructure;
+using SiosRoute53.Store;
+
+namespace SiosRoute53.Cmdlets.Cluster;
+
+/// <summary>Moves a hierarchy to another node: removed on the owner (parents first), restored on the target (children first).</summary>
+[Cmdlet(VerbsLifecycle.Invoke, "Switchover", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(HaSwitchoverResult))]
+public sealed class InvokeSwitchoverCommand : NodeCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ResourceTagCompleter))]
+    public string Tag { get; set; } = "";
+
+    [Parameter(Position = 1)]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
+    public string? ToNode { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        if (!await OnPipelineThread(() => ShouldProcessUnlessForced($"hierarchy '{Tag}' to {(ToNode is null ? "the next node by priority" : $"'{ToNode}'")}", "Switch over", Force)))
+            return;
+        var client = new ClusterClient(new StateStore(ResolvedStateDirectory));
+        var result = await client.SwitchoverAsync(Tag, ToNode, Options().Progress, Verbose, cancellationToken);
+        Emit(result);
+        if (!result.Succeeded)
+            EmitError(new ErrorRecord(new Resources.ResourceActionFailedException(result.Message), "SwitchoverFailed", ErrorCategory.InvalidResult, Tag));
+    }
+}
+
+/// <summary>Shows every member's own view: reachable or not, quorum, what it has in service, whom it hears.</summary>
+[Cmdlet(VerbsCommon.Get, "HaCluster")]
+[OutputType(typeof(HaClusterMember))]
+public sealed class GetHaClusterCommand : NodeCmdlet
+{
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        foreach (var m in await new ClusterClient(new StateStore(ResolvedStateDirectory)).StatusAsync(cancellationToken)) Emit(m);
+    }
+}
