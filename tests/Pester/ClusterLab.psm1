@@ -30,7 +30,7 @@ function New-ClusterLab {
     $lab = [pscustomobject]@{
         Prefix = $Prefix; Root = $Root; Switch = "$Prefix-sw"; Namespaces = [ordered]@{}; Addresses = [ordered]@{}
         Agents = @{}; Server = $null; ServerEndpoint = "http://$($script:Subnet).$($script:Hosts.aws):8053"; DnsServer = "$($script:Subnet).$($script:Hosts.aws):53"
-        Module = $null
+        Module = $null; ZoneId = $null
     }
     New-Item -ItemType Directory -Force $Root | Out-Null
     Invoke-Native "ip netns add $($lab.Switch) && ip -n $($lab.Switch) link set lo up && ip -n $($lab.Switch) link add br0 type bridge && ip -n $($lab.Switch) link set br0 up" | Out-Null
@@ -58,29 +58,17 @@ function Set-ClusterLabLink {
 }
 
 function Start-LabProcess {
-    <# Starts a process in a namespace with its output in a log file; returns the Process (its pid is the program's). #>
+    <# Starts a process in a namespace with its output in a log file; returns the Process (its pid is the program's: bash and ip exec it). #>
     param($Lab, [string] $HostName, [string] $Name, [string[]] $Command, [hashtable] $Environment = @{})
     $log = Join-Path $Lab.Root "$Name.log"
-    $psi = [System.Diagnostics.ProcessStartInfo]::new('ip')
-    foreach ($a in @('netns', 'exec', $Lab.Namespaces[$HostName]) + $Command) { $psi.ArgumentList.Add($a) }
+    $quoted = ($Command | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('bash')
+    $psi.ArgumentList.Add('-c')
+    $psi.ArgumentList.Add("exec ip netns exec $($Lab.Namespaces[$HostName]) $quoted >> '$log' 2>&1 < /dev/null")
     $psi.UseShellExecute = $false
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.RedirectStandardInput = $true
     $psi.Environment['NO_COLOR'] = '1'
     foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
-    $process = [System.Diagnostics.Process]::Start($psi)
-    $process.StandardInput.Close()
-    $writer = [System.IO.StreamWriter]::new($log, $true)
-    $writer.AutoFlush = $true
-    # Copy both streams to the log without blocking the process.
-    $null = [System.Threading.Tasks.Task]::Run([Action] {
-        while ($null -ne ($line = $process.StandardOutput.ReadLine())) { [System.Threading.Monitor]::Enter($writer); try { $writer.WriteLine($line) } finally { [System.Threading.Monitor]::Exit($writer) } }
-    }.GetNewClosure())
-    $null = [System.Threading.Tasks.Task]::Run([Action] {
-        while ($null -ne ($line = $process.StandardError.ReadLine())) { [System.Threading.Monitor]::Enter($writer); try { $writer.WriteLine("ERR $line") } finally { [System.Threading.Monitor]::Exit($writer) } }
-    }.GetNewClosure())
-    [pscustomobject]@{ Process = $process; Log = $log; Writer = $writer }
+    [pscustomobject]@{ Process = [System.Diagnostics.Process]::Start($psi); Log = $log }
 }
 
 function Get-LabEnvironment {
@@ -101,35 +89,51 @@ function Start-LabServer {
         '--zone', 'corp.example', '--propagation', "$PropagationSeconds", '--rate', '0') -Environment @{
         SIOSR53_ACCESS_KEY_ID = (Get-TestCredential).AccessKey; SIOSR53_SECRET_ACCESS_KEY = (Get-TestCredential).SecretKey; SIOSR53_CONTROL_TOKEN = 'lab-control'
     }
-    Wait-LabCondition -Seconds 30 -Because 'the Route 53-compatible server starts' { (Get-Content $Lab.Server.Log -ErrorAction Ignore) -match '^listening' }
+    $null = Wait-LabCondition -Seconds 30 -Because 'the Route 53-compatible server starts' { (Get-Content $Lab.Server.Log -ErrorAction Ignore) -match '^listening' }
     $Lab.ZoneId = ((Get-Content $Lab.Server.Log) -match '^zone corp\.example\. ' -split ' ')[2]
 }
 
-function Invoke-InLab {
-    <# Runs a script with the module imported, in a host's namespace, as that host; returns its output, throws on failure. #>
-    param($Lab, [string] $HostName, [string] $Script, [switch] $AllowFailure)
+function New-LabScript {
+    <# Writes a script (module imported, errors stop it) to a file in the lab, for pwsh -File: multi-line code runs as written. #>
+    param($Lab, [string] $Script)
+    $file = Join-Path $Lab.Root ("script-{0}.ps1" -f [guid]::NewGuid().ToString('n'))
+    Set-Content $file "`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; Import-Module '$($Lab.Module)'`n$Script"
+    $file
+}
+
+function Start-InLab {
+    <# Starts a script in a host's namespace, as that host, without waiting; Wait-InLab collects it. #>
+    param($Lab, [string] $HostName, [string] $Script)
     $psi = [System.Diagnostics.ProcessStartInfo]::new('ip')
-    foreach ($a in @('netns', 'exec', $Lab.Namespaces[$HostName], 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command', '-')) { $psi.ArgumentList.Add($a) }
+    foreach ($a in @('netns', 'exec', $Lab.Namespaces[$HostName], 'dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-File', (New-LabScript $Lab $Script))) { $psi.ArgumentList.Add($a) }
     $psi.UseShellExecute = $false
-    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+    $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
     $psi.Environment['NO_COLOR'] = '1'
     $envs = Get-LabEnvironment $Lab $HostName
     foreach ($k in $envs.Keys) { $psi.Environment[$k] = $envs[$k] }
     $p = [System.Diagnostics.Process]::Start($psi)
-    $p.StandardInput.WriteLine("`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; Import-Module '$($Lab.Module)'")
-    $p.StandardInput.WriteLine($Script)
-    $p.StandardInput.Close()
-    $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
-    if (-not $p.WaitForExit(300000)) { $p.Kill($true); throw "The script on $HostName did not finish within 300 s." }
-    if (($p.ExitCode -or $err.Result.Trim()) -and -not $AllowFailure) { throw "On ${HostName}: exit $($p.ExitCode): $($err.Result)$($out.Result)" }
-    $out.Result -split "`r?`n" | Where-Object { $_ -ne '' }
+    [pscustomobject]@{ Process = $p; Output = $p.StandardOutput.ReadToEndAsync(); Error = $p.StandardError.ReadToEndAsync(); HostName = $HostName }
+}
+
+function Wait-InLab {
+    param($Started)
+    if (-not $Started.Process.WaitForExit(300000)) { $Started.Process.Kill($true); throw "The script on $($Started.HostName) did not finish within 300 s." }
+    [pscustomobject]@{ ExitCode = $Started.Process.ExitCode; Output = $Started.Output.Result.Trim(); Error = $Started.Error.Result.Trim() }
+}
+
+function Invoke-InLab {
+    <# Runs a script with the module imported, in a host's namespace, as that host; returns its output lines, throws on failure. #>
+    param($Lab, [string] $HostName, [string] $Script)
+    $result = Wait-InLab (Start-InLab $Lab $HostName $Script)
+    if ($result.ExitCode -or $result.Error) { throw "On ${HostName}: exit $($result.ExitCode): $($result.Error) $($result.Output)" }
+    $result.Output -split "`r?`n" | Where-Object { $_ -ne '' }
 }
 
 function Start-LabAgent {
     param($Lab, [string] $HostName)
     $Lab.Agents[$HostName] = Start-LabProcess $Lab $HostName "agent-$HostName" @('dotnet', (Join-Path $PSHOME 'pwsh.dll'), '-NoProfile', '-NonInteractive', '-Command',
         "Import-Module '$($Lab.Module)'; Start-HaNode -InformationAction Continue") -Environment (Get-LabEnvironment $Lab $HostName)
-    Wait-LabCondition -Seconds 60 -Because "the agent on $HostName starts listening" { (Get-Content $Lab.Agents[$HostName].Log -ErrorAction Ignore) -match 'agent started' }
+ $null = Wait-LabCondition -Seconds 60 -Because "the agent on $HostName starts listening" { (Get-Content $Lab.Agents[$HostName].Log -ErrorAction Ignore) -match 'agent started' }
 }
 
 function Stop-LabAgent {
@@ -190,5 +194,7 @@ function Remove-ClusterLab {
     if ($Lab.Server -and -not $Lab.Server.Process.HasExited) { $Lab.Server.Process.Kill($true) }
     foreach ($ns in @($Lab.Namespaces.Values) + $Lab.Switch) { Invoke-Native "ip netns del $ns" -IgnoreFailure | Out-Null }
 }
+
+
 
 Export-ModuleMember -Function *

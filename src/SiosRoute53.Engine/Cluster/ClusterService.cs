@@ -159,7 +159,7 @@ public sealed class ClusterService(StateStore store, TimeProvider? time = null)
         if (member.Role != MemberRole.Node) throw new HaArgumentException($"'{target}' is a witness; witnesses hold no resources.", target);
         var top = state.Find(root) ?? throw new ResourceNotFoundException(root, state.Resources.Select(r => r.Tag));
         var order = ResourceManager.RestoreOrder(state, top.Tag);
-        foreach (var tag in addresses.Keys.Where(k => !order.Contains(k, StringComparer.OrdinalIgnoreCase)))
+        foreach (var tag in addresses.Keys.Where(k => k != "*" && !order.Contains(k, StringComparer.OrdinalIgnoreCase)))
             throw new HaArgumentException($"An address was given for '{tag}', which is not in the hierarchy of '{top.Tag}' ({string.Join(", ", order)}).", tag);
         var updated = new List<ResourceDefinition>();
         foreach (var tag in order)

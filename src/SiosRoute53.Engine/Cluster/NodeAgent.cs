@@ -34,6 +34,7 @@ public sealed class NodeAgent
     private bool _quorum = true;
     private string _quorumReason = "not evaluated yet";
     private bool _fenced;
+    private CancellationTokenSource? _checkRound;
     private bool _reconciled;
     private int _rejectionsThisMinute;
     private long _rejectionWindow;
@@ -211,7 +212,7 @@ public sealed class NodeAgent
             {
                 var body = request.BodyAs<OperationBody>();
                 Event(body.Tag, "remove", "requested", $"'{request.From}' asked this node to take '{body.Tag}' out of service" + (body.Reason is null ? "." : $": {body.Reason}."));
-                return Reply(MessageTypes.Ok, await RunLockedAsync(() => _manager.StopAsync(body.Tag, Options(false), cancellationToken)));
+                return Reply(MessageTypes.Ok, await RunLockedAsync(() => _manager.StopHierarchyAsync(body.Tag, Options(false), cancellationToken)));
             }
             case MessageTypes.TakeOver:
             {
@@ -398,6 +399,8 @@ public sealed class NodeAgent
     {
         if (_fenced) return;
         _fenced = true;
+        // A check may be waiting on Route 53 that this node can no longer reach; fencing must not wait behind it.
+        try { _checkRound?.Cancel(); } catch (ObjectDisposedException) { }
         string action = tunables.Text("QUORUM_LOSS_ACTION");
         var state = _store.Read();
         var roots = Roots(state).Where(r => state.StatusOf(r, _self).State is ResourceState.ISP or ResourceState.ISU).ToList();
@@ -416,7 +419,7 @@ public sealed class NodeAgent
         foreach (var root in roots)
         {
             Event(root, "quorum", "fence", $"Quorum lost ({_quorumReason}); taking '{root}' out of service (QUORUM_LOSS_ACTION=osu).");
-            var result = await RunLockedAsync(() => _manager.StopAsync(root, Options(false), cancellationToken));
+            var result = await RunLockedAsync(() => _manager.StopHierarchyAsync(root, Options(false), cancellationToken));
             Event(root, "quorum", result.Succeeded ? "fenced" : "failed", result.Message, TimeSpan.FromSeconds(result.Seconds));
         }
     }
@@ -437,7 +440,7 @@ public sealed class NodeAgent
             var owner = LiveOwner(root);
             if (owner is null) continue;
             Event(root, "reconcile", "standby", $"'{owner}' has '{root}' in service; taking it out here and standing by.");
-            await RunLockedAsync(() => _manager.StopAsync(root, Options(false), cancellationToken));
+            await RunLockedAsync(() => _manager.StopHierarchyAsync(root, Options(false), cancellationToken));
         }
     }
 
@@ -539,21 +542,33 @@ public sealed class NodeAgent
             try { interval = _tunables().Seconds("LKCHECKINTERVAL"); }
             catch (TunablesFileException e) { _log(e.Message); interval = TimeSpan.FromSeconds(120); }
             await Task.Delay(interval, _time, cancellationToken);
-            if (!_quorum) continue;
+            // Not before this node has heard its peers and stood down where another node has taken over.
+            if (!_quorum || !_reconciled) continue;
             try
             {
                 var watch = Stopwatch.StartNew();
                 IReadOnlyList<HaCheckResult> results;
+                using var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                _checkRound = round;
                 await _actions.WaitAsync(cancellationToken);
-                try { results = await _manager.CheckAsync(null, recover: true, Options(false), cancellationToken); }
-                finally { _actions.Release(); }
+                try { results = await _manager.CheckAsync(null, recover: true, Options(false), round.Token); }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _log("check round cancelled: quorum was lost");
+                    continue;
+                }
+                finally
+                {
+                    _actions.Release();
+                    _checkRound = null;
+                }
                 var failed = results.Where(r => r.Recovered == false).ToList();
                 if (failed.Count == 0) continue;
                 var state = _store.Read();
                 foreach (var root in failed.SelectMany(f => RootsAbove(state, f.Tag)).Distinct(StringComparer.OrdinalIgnoreCase))
                 {
                     Event(root, "failover", "started", $"Local recovery of {string.Join(", ", failed.Select(f => f.Tag))} failed; moving '{root}' to the next node by priority.");
-                    await RunLockedAsync(() => _manager.StopAsync(root, Options(false), cancellationToken));
+                    await RunLockedAsync(() => _manager.StopHierarchyAsync(root, Options(false), cancellationToken));
                     await HandOverAsync(_store.Read(), root, $"local recovery failed on '{_self}'", cancellationToken);
                 }
             }

@@ -446,11 +446,25 @@ public sealed partial class ResourceManager
     }
 
     /// <summary>Takes <paramref name="tag"/> out of service with everything that depends on it, parents first.</summary>
-    public async Task<HaOperationResult> StopAsync(string tag, OperationOptions options, CancellationToken cancellationToken)
+    public Task<HaOperationResult> StopAsync(string tag, OperationOptions options, CancellationToken cancellationToken) =>
+        StopAsync(tag, wholeHierarchy: false, options, cancellationToken);
+
+    /// <summary>
+    /// Takes a whole hierarchy out of service on this node: everything above and below <paramref name="tag"/>,
+    /// parents first, as a switchover, a failover or quorum fencing needs.
+    /// </summary>
+    public Task<HaOperationResult> StopHierarchyAsync(string tag, OperationOptions options, CancellationToken cancellationToken) =>
+        StopAsync(tag, wholeHierarchy: true, options, cancellationToken);
+
+    private async Task<HaOperationResult> StopAsync(string tag, bool wholeHierarchy, OperationOptions options, CancellationToken cancellationToken)
     {
         var tunables = _tunables();
         var snapshot = _store.Read();
-        var order = RemoveOrder(snapshot, Require(snapshot, tag).Tag);
+        string target = Require(snapshot, tag).Tag;
+        var order = RemoveOrder(snapshot, target);
+        if (wholeHierarchy)
+            foreach (var below in Enumerable.Reverse(RestoreOrder(snapshot, target)))
+                if (!order.Contains(below, StringComparer.OrdinalIgnoreCase)) order.Add(below);
         var total = Stopwatch.StartNew();
         var steps = new List<HaStep>();
         var state = Lease(order, "remove");
@@ -605,9 +619,10 @@ public sealed partial class ResourceManager
         }
         catch (Exception e) when (e is ResourceActionException or InvalidOperationException)
         {
-            SetState(r.Tag, ResourceState.OSF, "recovery failed: " + e.Message);
+            var failedState = e is OwnershipLostException ? ResourceState.OSU : ResourceState.OSF;
+            SetState(r.Tag, failedState, "recovery failed: " + e.Message);
             Record(r.Tag, "recover", e is OwnershipLostException ? "lost" : "failed", e.Message, watch.Elapsed, (e as ResourceActionException)?.ApiCalls);
-            return (false, $"{check.Message} Recovery failed: {e.Message}", ResourceState.OSF);
+            return (false, $"{check.Message} Recovery failed: {e.Message}", failedState);
         }
         finally
         {

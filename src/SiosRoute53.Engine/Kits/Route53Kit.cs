@@ -87,6 +87,10 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit
                     return new KitResult($"{name} already holds {address} and is owned by this node; nothing to change.", (int)client.CallCount);
 
                 bool ours = mark is not null && mark.Cluster == context.ClusterName;
+                if (recovering && ours && mark!.Node != context.NodeName && !Holds(a, address))
+                    throw new OwnershipLostException(
+                        $"{name} now holds {Describe(a)} and belongs to node '{mark.Node}' of this cluster: that node took the hierarchy over. " +
+                        "Not recovering the record here; this node stands down.") { ApiCalls = (int)client.CallCount };
                 bool foreign = mark is not null && !ours;
                 if (foreign && !context.Force)
                     throw new ResourceActionException(

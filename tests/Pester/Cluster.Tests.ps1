@@ -1,0 +1,202 @@
+# The cluster in network namespaces: two nodes, a witness, the Route 53-compatible server and an on-premises client,
+# each agent its own pwsh process in its own namespace. Needs root (CI runs as root).
+
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'ClusterLab.psm1') -Force
+    $skipReason = Test-ClusterLabSupport
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'ClusterLab.psm1') -Force
+    Set-TestAwsEnvironment
+    $timings = [System.Collections.Generic.List[string]]::new()
+    $root = Join-Path ([System.IO.Path]::GetTempPath()) "sr53-cluster-$PID"
+    Remove-Item -Recurse -Force $root -ErrorAction Ignore
+    if (Test-ClusterLabSupport) { return }
+    $lab = New-ClusterLab -Root $root
+    $lab.Module = Get-TestModulePath
+    $tunablesPath = Join-Path $root 'tunables'
+    $fencing = "QUORUM_MODE=majority`nWITNESS_MODE=remote_verify`n"
+    $baseTunables = "LCMHBEATTIME=1`nLCMNUMHBEATS=3`nLKCHECKINTERVAL=5`nROUTE53_RECORD_INTERVAL=1`nROUTE53_CHANGEID_INTERVAL=1`nROUTE53_CHANGEID_TRY_COUNT=30`nROUTE53_RECORDCHECK_INTERVAL=1`nROUTE53_RECORDCHECK_TRY_COUNT=2`nSERVICE_COMMAND_TIMEOUT=10`n"
+    Set-Content $tunablesPath ($baseTunables + $fencing)
+    Start-LabServer $lab -PropagationSeconds 1
+    $flags = Join-Path $root 'flags'
+    New-Item -ItemType Directory $flags | Out-Null
+
+    Invoke-InLab $lab node1 @"
+New-HaCluster lab -NodeName node1 -Path $($lab.Addresses.node1):7353 | Out-Null
+Export-HaClusterKey '$root/lab.key' -WarningAction SilentlyContinue | Out-Null
+New-HaIpResource web-ip $($lab.Addresses.node1) | Out-Null
+New-HaRoute53Resource web-dns app.corp.example -HostedZoneId $($lab.ZoneId) -IpResource web-ip -EndpointUrl $($lab.ServerEndpoint) | Out-Null
+New-HaServiceResource web -StartCommand 'touch $flags/web.`$(hostname -s).`$(ip -4 -o addr show eth0 | cut -d\" \" -f7 | cut -d/ -f1)' -StopCommand 'true' -CheckCommand 'true' -DependsOn web-dns | Out-Null
+"@ | Out-Null
+    Start-LabAgent $lab node1
+    Invoke-InLab $lab node2 "Join-HaCluster -NodeName node2 -Path $($lab.Addresses.node2):7353 -KeyFile '$root/lab.key' -Peer $($lab.Addresses.node1):7353 | Out-Null" | Out-Null
+    Invoke-InLab $lab witness "Join-HaCluster -NodeName witness -Path $($lab.Addresses.witness):7353 -KeyFile '$root/lab.key' -Peer $($lab.Addresses.node1):7353 -Witness | Out-Null" | Out-Null
+    Remove-Item "$root/lab.key"
+    Start-LabAgent $lab node2
+    Start-LabAgent $lab witness
+    Invoke-InLab $lab node1 "Expand-HaResource web node2 -Priority 2 -Address $($lab.Addresses.node2) | Out-Null; if (-not (Start-HaResource web).Succeeded) { throw 'start failed' }" | Out-Null
+    $null = Wait-LabCondition -Seconds 30 -Because 'node2 has the extended hierarchy' {
+        ((Get-LabState $lab node2).resources | Where-Object tag -EQ 'web-ip').nodes.node2
+    }
+
+    function Get-Owner {
+        # Which node has 'web' in service, by its own state file.
+        foreach ($n in 'node1', 'node2') { if ((Get-LabResourceState $lab $n web) -eq 'ISP') { $n } }
+    }
+    function Get-RecordAddress { Resolve-LabName $lab }
+}
+
+AfterAll {
+    if ($lab) {
+        foreach ($name in 'node1', 'node2', 'witness') {
+            if ($lab.Agents[$name]) { Write-Host "---- $name agent log (tail)"; Get-Content $lab.Agents[$name].Log -Tail 15 | Write-Host }
+        }
+        Remove-ClusterLab $lab
+    }
+    if ($timings.Count) {
+        $out = Join-Path (Split-Path $env:SIOSR53_TEST_MODULE) 'test/cluster-timings.txt'
+        New-Item -ItemType Directory -Force (Split-Path $out) | Out-Null
+        $timings | Set-Content $out
+        $timings | ForEach-Object { Write-Host "timing: $_" }
+    }
+    Remove-Item -Recurse -Force $root -ErrorAction Ignore
+}
+
+Describe 'A two-node cluster with a witness, in network namespaces' -Skip:([bool]$skipReason) {
+    It 'starts with the hierarchy on node1, the record on node1 and every member agreeing' {
+        Get-Owner | Should -Be 'node1'
+        Get-RecordAddress | Should -Be $lab.Addresses.node1
+        $status = Invoke-InLab $lab witness "Get-HaCluster | ForEach-Object { `"`$(`$_.Name)=`$(`$_.Reachable)/`$(`$_.ConfigRevision)`" }"
+        $status.Count | Should -Be 3
+        ($status | ForEach-Object { ($_ -split '/')[1] } | Select-Object -Unique).Count | Should -Be 1 -Because "all members share one configuration revision: $status"
+    }
+
+    It '1. switches over node1 -> node2 -> node1; the record follows, INSYNC each time, the client resolves it' {
+        foreach ($to in 'node2', 'node1') {
+            $result = Invoke-InLab $lab witness "`$r = Invoke-Switchover web -ToNode $to -Force; `"`$(`$r.Succeeded)|`$(`$r.Duration.TotalSeconds)|`$(`$r.Message)`""
+            $ok, $seconds, $message = $result -split '\|', 3
+            $ok | Should -Be 'True' -Because $message
+            $timings.Add("switchover to $to`: $([double]$seconds) s (remove on the owner + restore with INSYNC on the target)")
+            Get-Owner | Should -Be $to
+            Get-RecordAddress | Should -Be $lab.Addresses[$to]
+            (Get-LabEvents $lab $to | Where-Object { $_.tag -eq 'web-dns' -and $_.action -eq 'restore' } | Select-Object -Last 1).message | Should -Match 'INSYNC after'
+        }
+    }
+
+    It '2. takes over when the owner''s agent is killed (SIGKILL), within detection + INSYNC time' {
+        $killed = [DateTime]::UtcNow
+        Stop-LabAgent $lab node1 -Signal KILL
+        $null = Wait-LabCondition -Seconds 60 -Because 'node2 takes web over' { (Get-LabResourceState $lab node2 web) -eq 'ISP' }
+        $takeover = ([DateTime]::UtcNow - $killed).TotalSeconds
+        Get-RecordAddress | Should -Be $lab.Addresses.node2
+        $events = Get-LabEvents $lab node2
+        $lost = $events | Where-Object { $_.action -eq 'heartbeat' -and $_.outcome -eq 'lost' -and $_.message -match "'node1'" } | Select-Object -Last 1
+        $done = $events | Where-Object { $_.action -eq 'failover' -and $_.outcome -eq 'success' -and $_.tag -eq 'web' } | Select-Object -Last 1
+        $lost | Should -Not -BeNullOrEmpty
+        $done | Should -Not -BeNullOrEmpty
+        $detection = ([DateTimeOffset]$lost.time - [DateTimeOffset]$killed).TotalSeconds
+        $timings.Add("SIGKILL of the owner's agent: detected after $([math]::Round($detection, 1)) s, web in service on node2 after $([math]::Round($takeover, 1)) s (failover restore $($done.duration))")
+        $takeover | Should -BeLessThan 30
+    }
+
+    It '6. a node restarted after a failover rejoins with the current definitions and stays standby' {
+        Invoke-InLab $lab node2 "New-HaServiceResource extra -StartCommand true -StopCommand true -CheckCommand true | Out-Null" | Out-Null
+        Start-LabAgent $lab node1
+        $null = Wait-LabCondition -Seconds 30 -Because 'node1 adopts the definition made while it was down' {
+            (Get-LabState $lab node1).resources | Where-Object tag -EQ 'extra'
+        }
+        $null = Wait-LabCondition -Seconds 30 -Because 'node1 stands down its stale in-service marks' { (Get-LabResourceState $lab node1 web) -ne 'ISP' }
+        # Stable over several heartbeats and one check interval: no flapping back to node1.
+        $deadline = [DateTime]::UtcNow.AddSeconds(8)
+        while ([DateTime]::UtcNow -lt $deadline) {
+            Get-Owner | Should -Be 'node2'
+            Start-Sleep -Milliseconds 500
+        }
+        Get-RecordAddress | Should -Be $lab.Addresses.node2
+        (Get-LabEvents $lab node1 | Where-Object action -EQ 'reconcile').outcome | Should -Contain 'standby'
+    }
+
+    It '3. a cut link: the side without quorum goes out of service, the quorum side takes over, no flapping afterwards' {
+        $cut = [DateTime]::UtcNow
+        Set-ClusterLabLink $lab node2 down
+        try {
+            $null = Wait-LabCondition -Seconds 60 -Because 'node1 (with the witness: quorum) takes web over' { (Get-LabResourceState $lab node1 web) -eq 'ISP' }
+            $takeover = ([DateTime]::UtcNow - $cut).TotalSeconds
+            $null = Wait-LabCondition -Seconds 30 -Because 'node2 (alone: no quorum) takes web out of service' { (Get-LabResourceState $lab node2 web) -eq 'OSU' }
+            $fenced = ([DateTime]::UtcNow - $cut).TotalSeconds
+            (Get-LabEvents $lab node2 | Where-Object { $_.action -eq 'quorum' -and $_.outcome -eq 'lost' }) | Should -Not -BeNullOrEmpty
+            $timings.Add("link of the owner cut: quorum side in service after $([math]::Round($takeover, 1)) s, isolated side out of service after at most $([math]::Round($fenced, 1)) s")
+        }
+        finally { Set-ClusterLabLink $lab node2 up }
+        Get-RecordAddress | Should -Be $lab.Addresses.node1
+        $null = Wait-LabCondition -Seconds 30 -Because 'node2 hears the cluster again' { (Get-LabEvents $lab node2 | Where-Object { $_.action -eq 'quorum' -and $_.outcome -eq 'gained' }) }
+        $deadline = [DateTime]::UtcNow.AddSeconds(8)
+        while ([DateTime]::UtcNow -lt $deadline) {
+            Get-Owner | Should -Be 'node1'
+            Start-Sleep -Milliseconds 500
+        }
+        Get-RecordAddress | Should -Be $lab.Addresses.node1
+    }
+
+    It '5. a wrong key, a replayed message and a garbage frame are rejected and logged; the agent survives' {
+        $keyFile = Join-Path $root 'node1/state/cluster.key'
+        $script = @"
+Import-Module '$(Join-Path $PSScriptRoot 'TestHelpers.psm1')'
+`$keyType = Get-EngineType 'SiosRoute53.Cluster.ClusterKey'
+`$protocol = Get-EngineType 'SiosRoute53.Cluster.Protocol'
+`$good = `$keyType::Load('$keyFile').Item2
+`$wrong = `$keyType::Generate()
+`$create = `$protocol.GetMethod('Create').MakeGenericMethod([object])
+function Send([byte[]] `$bytes) {
+    `$c = [System.Net.Sockets.TcpClient]::new(); `$c.Connect('$($lab.Addresses.node1)', 7353)
+    `$s = `$c.GetStream(); `$s.Write(`$bytes, 0, `$bytes.Length); `$s.Flush()
+    `$buffer = [byte[]]::new(65536); try { `$n = `$s.Read(`$buffer, 0, `$buffer.Length) } catch { `$n = 0 }
+    `$c.Dispose(); `$n
+}
+`$message = `$create.Invoke(`$null, @('status', 'intruder', 'lab', [object]@{}, [TimeProvider]::System))
+'wrong=' + (Send (`$protocol::Encode(`$message, `$wrong)))
+`$valid = `$protocol::Encode(`$create.Invoke(`$null, @('status', 'node2', 'lab', [object]@{}, [TimeProvider]::System)), `$good)
+'first=' + (Send `$valid)
+'replay=' + (Send `$valid)
+'garbage=' + (Send ([byte[]](0x7f, 0xff, 0xff, 0xff) + [byte[]]::new(100)))
+"@
+        $out = Invoke-InLab $lab client $script
+        $out | Should -Contain 'wrong=0'
+        ($out | Where-Object { $_ -like 'first=*' }) | Should -Not -Be 'first=0' -Because 'a valid message is answered'
+        $out | Should -Contain 'replay=0'
+        $out | Should -Contain 'garbage=0'
+        $null = Wait-LabCondition -Seconds 10 -Because 'the rejections are in the history' { @(Get-LabEvents $lab node1 | Where-Object action -EQ 'security').Count -ge 3 }
+        $rejected = (Get-LabEvents $lab node1 | Where-Object action -EQ 'security').message -join "`n"
+        $rejected | Should -Match 'authentication code does not verify'
+        $rejected | Should -Match 'replay'
+        $rejected | Should -Match 'frame length'
+        (Invoke-InLab $lab witness "(Get-HaCluster | Where-Object Name -EQ node1).Reachable") | Should -Be 'True'
+    }
+
+    It '4. with fencing off, two nodes forced to take over at once: exactly one wins the record, every time' {
+        foreach ($name in 'node1', 'node2', 'witness') { Stop-LabAgent $lab $name }
+        Set-Content $tunablesPath ($baseTunables + "QUORUM_MODE=none`nWITNESS_MODE=none`n")
+        $helpers = Join-Path $PSScriptRoot 'TestHelpers.psm1'
+        $winners = foreach ($round in 1..5) {
+            foreach ($n in 'node1', 'node2') { Invoke-InLab $lab $n "Stop-HaResource web-ip -Force | Out-Null" | Out-Null }
+            # The record as a dead third node of the cluster left it.
+            Invoke-InLab $lab client @"
+Import-Module '$helpers'
+Set-TestRecord ([pscustomobject]@{ Endpoint = '$($lab.ServerEndpoint)' }) '$($lab.ZoneId)' 'app.corp.example.' '10.53.0.99'
+"@ | Out-Null
+            $at = [DateTime]::UtcNow.AddSeconds(3).ToString('o')
+            $race = "while ([DateTime]::UtcNow -lt [DateTime]::Parse('$at').ToUniversalTime()) { }; `$r = Start-HaResource web-dns -ErrorAction SilentlyContinue; `"`$(`$r.Succeeded)|`$(`$r.Message)`""
+            $both = 'node1', 'node2' | ForEach-Object { Start-InLab $lab $_ $race }
+            $results = $both | ForEach-Object { Wait-InLab $_ }
+            $succeeded = @($results | Where-Object { $_.Output -like 'True|*' })
+            $succeeded.Count | Should -Be 1 -Because "round $round`: $($results.Output -join ' / ')"
+            ($results | Where-Object { $_.Output -like 'False|*' }).Output | Should -Match 'stands down|owned by'
+            $winner = if ($results[0].Output -like 'True|*') { 'node1' } else { 'node2' }
+            Get-RecordAddress | Should -Be $lab.Addresses[$winner]
+            $winner
+        }
+        $timings.Add("race with fencing off: 5 rounds, one winner each time ($($winners -join ', '))")
+    }
+}
