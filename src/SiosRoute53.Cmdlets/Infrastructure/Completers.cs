@@ -5,20 +5,28 @@ using SiosRoute53.Store;
 
 namespace SiosRoute53.Cmdlets.Infrastructure;
 
-/// <summary>Completes resource tags from this node's store (the -StateDirectory given on the line, if any).</summary>
-public sealed class ResourceTagCompleter : IArgumentCompleter
+/// <summary>Completion from this node's store (the -StateDirectory given on the line, if any); nothing when it cannot be read.</summary>
+public abstract class StoreCompleter : IArgumentCompleter
 {
+    protected abstract IEnumerable<(string Name, string Tooltip)> Candidates(Model.NodeState state);
+
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        string directory = StateStore.ResolveDirectory(fakeBoundParameters["StateDirectory"] as string);
-        IEnumerable<Model.ResourceDefinition> resources;
-        try { resources = new StateStore(directory).Read().Resources; }
-        catch (Exception e) when (e is StoreException or IOException or UnauthorizedAccessException) { yield break; }
+        Model.NodeState state;
+        try { state = new StateStore(StateStore.ResolveDirectory(fakeBoundParameters["StateDirectory"] as string)).Read(); }
+        catch (Exception e) when (e is StoreException or IOException or UnauthorizedAccessException) { return Array.Empty<CompletionResult>(); }
         string prefix = wordToComplete.Trim('\'', '"');
-        foreach (var r in resources.Where(r => r.Tag.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).OrderBy(r => r.Tag))
-            yield return new CompletionResult(r.Tag, r.Tag, CompletionResultType.ParameterValue, $"{r.Tag} ({r.Kind})");
+        return Candidates(state).Where(c => c.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(c => new CompletionResult(c.Name, c.Name, CompletionResultType.ParameterValue, c.Tooltip)).ToList();
     }
+}
+
+/// <summary>Completes resource tags.</summary>
+public sealed class ResourceTagCompleter : StoreCompleter
+{
+    protected override IEnumerable<(string Name, string Tooltip)> Candidates(Model.NodeState state) =>
+        state.Resources.Select(r => (r.Tag, $"{r.Tag} ({r.Kind})"));
 }
 
 /// <summary>Completes tunable keys.</summary>
@@ -31,18 +39,9 @@ public sealed class TunableKeyCompleter : IArgumentCompleter
             .Select(t => new CompletionResult(t.Key, t.Key, CompletionResultType.ParameterValue, t.Description));
 }
 
-/// <summary>Completes cluster member names from this node's store.</summary>
-public sealed class NodeNameCompleter : IArgumentCompleter
+/// <summary>Completes cluster member names.</summary>
+public sealed class NodeNameCompleter : StoreCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        string directory = StateStore.ResolveDirectory(fakeBoundParameters["StateDirectory"] as string);
-        IEnumerable<Model.ClusterMember> members;
-        try { members = new StateStore(directory).Read().Members; }
-        catch (Exception e) when (e is StoreException or IOException or UnauthorizedAccessException) { yield break; }
-        string prefix = wordToComplete.Trim('\'', '"');
-        foreach (var m in members.Where(m => m.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)).OrderBy(m => m.Name))
-            yield return new CompletionResult(m.Name, m.Name, CompletionResultType.ParameterValue, $"{m.Name} ({m.Role}, {string.Join(", ", m.Paths)})");
-    }
+    protected override IEnumerable<(string Name, string Tooltip)> Candidates(Model.NodeState state) =>
+        state.Members.Select(m => (m.Name, $"{m.Name} ({m.Role}, {string.Join(", ", m.Paths)})"));
 }

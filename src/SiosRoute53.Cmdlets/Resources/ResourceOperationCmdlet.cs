@@ -1,0 +1,53 @@
+using System.Management.Automation;
+using SiosRoute53.Cmdlets.Infrastructure;
+using SiosRoute53.Hierarchy;
+using SiosRoute53.Model;
+
+namespace SiosRoute53.Cmdlets.Resources;
+
+/// <summary>
+/// Start-HaResource and Stop-HaResource: for each tag, confirm with the order the resources will go in, run the
+/// engine operation, write its result, and a non-terminating error when it did not succeed.
+/// </summary>
+public abstract class ResourceOperationCmdlet : NodeCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ResourceTagCompleter))]
+    public string[] Tag { get; set; } = Array.Empty<string>();
+
+    /// <summary>The resources the operation touches, in the order it touches them.</summary>
+    protected abstract List<string> Order(NodeState state, string tag);
+
+    protected abstract bool Confirm(string target);
+
+    /// <summary>"children first" or "parents first", for the confirmation text.</summary>
+    protected abstract string Direction { get; }
+
+    protected abstract string FailureId { get; }
+
+    protected abstract Task<HaOperationResult> RunAsync(ResourceManager manager, string tag, CancellationToken cancellationToken);
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var manager = CreateManager();
+        foreach (var tag in Tag)
+        {
+            try
+            {
+                var state = manager.State();
+                var definition = state.Find(tag) ?? throw new ResourceNotFoundException(tag, state.Resources.Select(r => r.Tag));
+                string target = $"'{definition.Tag}' on node '{state.NodeName}' ({string.Join(" → ", Order(state, definition.Tag))}, {Direction})";
+                if (!await OnPipelineThread(() => Confirm(target))) continue;
+                var result = await RunAsync(manager, definition.Tag, cancellationToken);
+                CompleteProgress();
+                Emit(result);
+                if (!result.Succeeded)
+                    EmitError(new ErrorRecord(new ResourceActionFailedException(result.Message), FailureId, ErrorCategory.InvalidResult, definition.Tag));
+            }
+            catch (Exception e) when (IsReportable(e)) { EmitError(ErrorFor(e, tag)); }
+        }
+    }
+}
+
+/// <summary>A start, stop or switchover did not complete; the message says which resource failed and why.</summary>
+public sealed class ResourceActionFailedException(string message) : Exception(message);
