@@ -92,4 +92,9 @@ task Test UnitTest, PesterTest, {
     if ($passed -eq 0) { throw 'No test ran.' }
 }
 
+# Synopsis: The seed's configuration for real in network namespaces (needs root), with what a client saw.
+task Demo Build, {
+    exec { & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'demo/Invoke-Demo.ps1') -ModulePath $ModuleOut -ServerPath $ServerOut }
+}
+
 task . Build

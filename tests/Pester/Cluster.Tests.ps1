@@ -2,19 +2,20 @@
 # each agent its own pwsh process in its own namespace. Needs root (CI runs as root).
 
 BeforeDiscovery {
-    Import-Module (Join-Path $PSScriptRoot 'ClusterLab.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../../lab/ClusterLab.psm1') -Force
     $skipReason = Test-ClusterLabSupport
 }
 
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot 'ClusterLab.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../../lab/ClusterLab.psm1') -Force
     Set-TestAwsEnvironment
     $timings = [System.Collections.Generic.List[string]]::new()
     $root = Join-Path ([System.IO.Path]::GetTempPath()) "sr53-cluster-$PID"
     Remove-Item -Recurse -Force $root -ErrorAction Ignore
     if (Test-ClusterLabSupport) { return }
-    $lab = New-ClusterLab -Root $root
-    $lab.Module = Get-TestModulePath
+    $credential = Get-TestCredential
+    $lab = New-ClusterLab -Root $root -ModulePath (Get-TestModulePath) -ServerPath $env:SIOSR53_TEST_SERVER -AccessKey $credential.AccessKey -SecretKey $credential.SecretKey
     $tunablesPath = Join-Path $root 'tunables'
     $fencing = "QUORUM_MODE=majority`nWITNESS_MODE=remote_verify`n"
     $baseTunables = "LCMHBEATTIME=1`nLCMNUMHBEATS=3`nLKCHECKINTERVAL=5`nROUTE53_RECORD_INTERVAL=1`nROUTE53_CHANGEID_INTERVAL=1`nROUTE53_CHANGEID_TRY_COUNT=30`nROUTE53_RECORDCHECK_INTERVAL=1`nROUTE53_RECORDCHECK_TRY_COUNT=2`nSERVICE_COMMAND_TIMEOUT=10`n"
@@ -71,6 +72,13 @@ Describe 'A two-node cluster with a witness, in network namespaces' -Skip:([bool
         $status = Invoke-InLab $lab witness "Get-HaCluster | ForEach-Object { `"`$(`$_.Name)=`$(`$_.Reachable)/`$(`$_.ConfigRevision)`" }"
         $status.Count | Should -Be 3
         ($status | ForEach-Object { ($_ -split '/')[1] } | Select-Object -Unique).Count | Should -Be 1 -Because "all members share one configuration revision: $status"
+    }
+
+    It 'shows every node''s view of the resources' {
+        $views = Invoke-InLab $lab witness "Get-HaResource -AllNodes | ForEach-Object { `"`$(`$_.Node)/`$(`$_.Tag)/`$(`$_.State)`" }"
+        $views | Should -Contain 'node1/web/ISP'
+        $views | Should -Contain 'node2/web/OSU'
+        $views | Should -Contain 'node2/web-ip/OSU'
     }
 
     It '1. switches over node1 -> node2 -> node1; the record follows, INSYNC each time, the client resolves it' {

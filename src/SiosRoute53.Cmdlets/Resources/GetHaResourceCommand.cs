@@ -20,9 +20,29 @@ public sealed class GetHaResourceCommand : NodeCmdlet
     [Parameter]
     public ResourceState? State { get; set; }
 
-    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    /// <summary>Every node's view, asked of each member's agent, instead of this node's alone.</summary>
+    [Parameter]
+    public SwitchParameter AllNodes { get; set; }
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        var all = CreateManager().List();
+        var manager = CreateManager();
+        IReadOnlyList<HaResource> all = manager.List();
+        if (AllNodes)
+        {
+            var views = new List<HaResource>();
+            foreach (var member in await new SiosRoute53.Cluster.ClusterClient(manager.Store).StatusAsync(cancellationToken))
+            {
+                if (member.Role != MemberRole.Node) continue;
+                if (!member.Reachable)
+                {
+                    Warn($"'{member.Name}' did not answer ({member.Problem}); its view is missing.");
+                    continue;
+                }
+                views.AddRange(manager.ListAsReportedBy(member.Name, member.Resources.Select(r => (r.Tag, r.State))));
+            }
+            all = views;
+        }
         IEnumerable<HaResource> selected = all;
         if (Tag.Length > 0)
         {
@@ -40,6 +60,5 @@ public sealed class GetHaResourceCommand : NodeCmdlet
         if (Kind is { } kind) selected = selected.Where(r => r.Kind == kind);
         if (State is { } state) selected = selected.Where(r => r.State == state);
         foreach (var r in selected) Emit(r);
-        return Task.CompletedTask;
     }
 }

@@ -78,6 +78,16 @@ public sealed partial class ResourceManager
     private static ResourceDefinition Require(NodeState state, string tag) =>
         state.Find(tag) ?? throw new ResourceNotFoundException(tag, state.Resources.Select(r => r.Tag));
 
+    /// <summary>The resources as another node reported them (its states, this node's definitions).</summary>
+    public IReadOnlyList<HaResource> ListAsReportedBy(string node, IEnumerable<(string Tag, ResourceState State)> reported)
+    {
+        var state = _store.Read();
+        var asThere = state with { NodeName = node };
+        foreach (var (tag, value) in reported)
+            asThere = asThere.WithStatus(new ResourceStatus { Tag = tag, Node = node, State = value, Reason = $"as reported by {node}" });
+        return state.Resources.Where(r => r.Nodes.ContainsKey(node)).Select(r => View(asThere, r)).ToList();
+    }
+
     private static HaResource View(NodeState state, ResourceDefinition r)
     {
         var status = state.StatusOf(r.Tag, state.NodeName);

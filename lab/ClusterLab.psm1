@@ -1,8 +1,7 @@
 # A cluster lab in network namespaces: a switch namespace with a bridge, and one namespace per host (the Route 53-
 # compatible server, two nodes, a witness, an on-premises client). Every agent is its own pwsh process in its
 # namespace. All traffic stays inside these namespaces; everything is torn down by Remove-ClusterLab.
-
-Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
+# Used by the cluster tests and by the demo.
 
 $script:Subnet = '10.53.0'
 $script:Hosts = [ordered]@{ aws = 2; node1 = 11; node2 = 12; witness = 13; client = 20 }
@@ -25,12 +24,19 @@ function Test-ClusterLabSupport {
 
 function New-ClusterLab {
     <# Creates the namespaces and the network; returns the lab object. #>
-    param([Parameter(Mandatory)] [string] $Root, [string] $Prefix = "sr53$($PID % 10000)")
+    param(
+        [Parameter(Mandatory)] [string] $Root,
+        [Parameter(Mandatory)] [string] $ModulePath,
+        [Parameter(Mandatory)] [string] $ServerPath,
+        [Parameter(Mandatory)] [string] $AccessKey,
+        [Parameter(Mandatory)] [string] $SecretKey,
+        [string] $Prefix = "sr53$($PID % 10000)"
+    )
     Get-ChildItem /var/run/netns -ErrorAction Ignore | Where-Object Name -Like "$Prefix-*" | ForEach-Object { Invoke-Native "ip netns del $($_.Name)" -IgnoreFailure | Out-Null }
     $lab = [pscustomobject]@{
         Prefix = $Prefix; Root = $Root; Switch = "$Prefix-sw"; Namespaces = [ordered]@{}; Addresses = [ordered]@{}
         Agents = @{}; Server = $null; ServerEndpoint = "http://$($script:Subnet).$($script:Hosts.aws):8053"; DnsServer = "$($script:Subnet).$($script:Hosts.aws):53"
-        Module = $null; ZoneId = $null
+        Module = $ModulePath; ServerPath = $ServerPath; AccessKey = $AccessKey; SecretKey = $SecretKey; ZoneId = $null
     }
     New-Item -ItemType Directory -Force $Root | Out-Null
     Invoke-Native "ip netns add $($lab.Switch) && ip -n $($lab.Switch) link set lo up && ip -n $($lab.Switch) link add br0 type bridge && ip -n $($lab.Switch) link set br0 up" | Out-Null
@@ -76,18 +82,18 @@ function Get-LabEnvironment {
     @{
         SIOSR53_STATE_DIR = Join-Path $Lab.Root "$HostName/state"
         SIOSR53_TUNABLES = Join-Path $Lab.Root 'tunables'
-        AWS_ACCESS_KEY_ID = (Get-TestCredential).AccessKey
-        AWS_SECRET_ACCESS_KEY = (Get-TestCredential).SecretKey
+        AWS_ACCESS_KEY_ID = $Lab.AccessKey
+        AWS_SECRET_ACCESS_KEY = $Lab.SecretKey
         AWS_EC2_METADATA_DISABLED = 'true'
     }
 }
 
 function Start-LabServer {
     param($Lab, [double] $PropagationSeconds = 1)
-    $dll = Join-Path $env:SIOSR53_TEST_SERVER 'SiosRoute53.Route53Server.dll'
+    $dll = Join-Path $Lab.ServerPath 'SiosRoute53.Route53Server.dll'
     $Lab.Server = Start-LabProcess $Lab aws 'route53-server' @('dotnet', $dll, '--listen', "$($Lab.Addresses.aws):8053", '--dns', "$($Lab.Addresses.aws):53",
         '--zone', 'corp.example', '--propagation', "$PropagationSeconds", '--rate', '0') -Environment @{
-        SIOSR53_ACCESS_KEY_ID = (Get-TestCredential).AccessKey; SIOSR53_SECRET_ACCESS_KEY = (Get-TestCredential).SecretKey; SIOSR53_CONTROL_TOKEN = 'lab-control'
+        SIOSR53_ACCESS_KEY_ID = $Lab.AccessKey; SIOSR53_SECRET_ACCESS_KEY = $Lab.SecretKey
     }
     $null = Wait-LabCondition -Seconds 30 -Because 'the Route 53-compatible server starts' { (Get-Content $Lab.Server.Log -ErrorAction Ignore) -match '^listening' }
     $Lab.ZoneId = ((Get-Content $Lab.Server.Log) -match '^zone corp\.example\. ' -split ' ')[2]
@@ -178,7 +184,7 @@ function Get-LabEvents {
 function Resolve-LabName {
     <# What the on-premises client gets for a name from the lab's DNS server. #>
     param($Lab, [string] $Name = 'app.corp.example')
-    $dll = Join-Path $env:SIOSR53_TEST_MODULE 'bin/DnsClient.dll'
+    $dll = Join-Path (Split-Path $Lab.Module) 'bin/DnsClient.dll'
     Invoke-InLab $Lab client @"
 Add-Type -Path '$dll'
 `$options = [DnsClient.LookupClientOptions]::new([System.Net.IPEndPoint]::Parse('$($Lab.DnsServer)'))
