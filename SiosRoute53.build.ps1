@@ -97,4 +97,9 @@ task Demo Build, {
     exec { & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'demo/Invoke-Demo.ps1') -ModulePath $ModuleOut -ServerPath $ServerOut }
 }
 
+# Synopsis: Every benchmark; reports in bench/results/ (the outage one needs root).
+task Bench Build, {
+    exec { & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'bench/Invoke-Benchmarks.ps1') -ModulePath $ModuleOut -ServerPath $ServerOut }
+}
+
 task . Build

@@ -9,7 +9,10 @@
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
-    [Parameter(Mandatory)] [string] $ServerPath
+    [Parameter(Mandatory)] [string] $ServerPath,
+    # Switchover + failover rounds; the benchmark runs several and writes the outage report to -ResultPath.
+    [ValidateRange(1, 20)] [int] $Rounds = 1,
+    [string] $ResultPath
 )
 $ErrorActionPreference = 'Stop'
 if ((& id -u) -ne '0') {
@@ -79,22 +82,32 @@ New-HaServiceResource web -StartCommand 'bash $service start $root' -StopCommand
     Wait-Answer node1 60
 
     $moves = [System.Collections.Generic.List[object]]::new()
-    Say 'Switchover (from the witness): Invoke-Switchover web -ToNode node2'
-    $at = [DateTime]::UtcNow
-    $result = Invoke-InLab $lab witness "`$r = Invoke-Switchover web -ToNode node2 -Force; `$r.Message; `$r.Steps | ForEach-Object { '  {0}: {1} in {2:0.0} s' -f `$_.Action, `$_.Outcome, `$_.Duration.TotalSeconds }"
-    $result | ForEach-Object { Say "  $_" }
-    $moves.Add([pscustomobject]@{ Move = 'switchover node1 -> node2'; At = $at; From = 'node1'; To = 'node2' })
-    Wait-Answer node2 60
+    for ($round = 1; $round -le $Rounds; $round++) {
+        if ($Rounds -gt 1) { Say "Round $round of $Rounds" }
+        Say 'Switchover (from the witness): Invoke-Switchover web -ToNode node2'
+        $at = [DateTime]::UtcNow
+        $result = Invoke-InLab $lab witness "`$r = Invoke-Switchover web -ToNode node2 -Force; `$r.Message; `$r.Steps | ForEach-Object { '  {0}: {1} in {2:0.0} s' -f `$_.Action, `$_.Outcome, `$_.Duration.TotalSeconds }"
+        $result | ForEach-Object { Say "  $_" }
+        $moves.Add([pscustomobject]@{ Move = 'switchover node1 -> node2'; Kind = 'switchover'; At = $at; From = 'node1'; To = 'node2' })
+        Wait-Answer node2 60
 
-    Say 'Failure: node2''s agent is killed (SIGKILL) and its service dies with it'
-    $at = [DateTime]::UtcNow
-    Stop-LabAgent $lab node2 -Signal KILL
-    Invoke-Native "ip netns exec $($lab.Namespaces.node2) bash $service stop $root" | Out-Null
-    $moves.Add([pscustomobject]@{ Move = 'failover node2 -> node1 (node2 killed)'; At = $at; From = 'node2'; To = 'node1' })
-    Wait-Answer node1 90
+        Say 'Failure: node2''s agent is killed (SIGKILL) and its service dies with it'
+        $at = [DateTime]::UtcNow
+        Stop-LabAgent $lab node2 -Signal KILL
+        Invoke-Native "ip netns exec $($lab.Namespaces.node2) bash $service stop $root" | Out-Null
+        $moves.Add([pscustomobject]@{ Move = 'failover node2 -> node1 (node2 killed)'; Kind = 'failover'; At = $at; From = 'node2'; To = 'node1' })
+        Wait-Answer node1 90
+        if ($round -lt $Rounds) {
+            Say 'node2 comes back: Start-HaNode; it rejoins as standby'
+            Start-LabAgent $lab node2
+            Wait-LabCondition -Seconds 30 -Because 'node2 stands by' { (Get-LabResourceState $lab node2 web) -ne 'ISP' -and (Get-LabEvents $lab node1 | Where-Object { $_.action -eq 'heartbeat' -and $_.outcome -eq 'restored' -and [DateTimeOffset]$_.time -ge $at }) } | Out-Null
+            Start-Sleep -Seconds 4
+        }
+    }
     Start-Sleep -Seconds 2
     New-Item $stopFile -ItemType File | Out-Null
     $null = $client.Process.WaitForExit(10000)
+    $at = $moves[-1].At
 
     $events = Get-LabEvents $lab node1 | Where-Object { $_.action -in 'heartbeat', 'quorum', 'failover' -and [DateTimeOffset]$_.time -ge $at }
     Say 'node1''s event history for the failover:'
@@ -109,21 +122,55 @@ New-HaServiceResource web -StartCommand 'bash $service start $root' -StopCommand
         if ($what -ne $previous) { Write-Host ("    {0:HH:mm:ss.fff}  {1}" -f ([DateTime]$e.time).ToLocalTime(), $what); $previous = $what }
     }
     Write-Host ''
-    Say 'Outage of each move, as the client saw it:'
+    Say 'Outage of each move, as the client saw it, and where the time went:'
     $rows = foreach ($m in $moves) {
         $after = $all | Where-Object { [DateTime]$_.time -ge $m.At }
         $firstNew = $after | Where-Object answer -EQ $m.To | Select-Object -First 1
         $lastOld = $all | Where-Object { $_.answer -eq $m.From -and [DateTime]$_.time -le [DateTime]$firstNew.time } | Select-Object -Last 1
+        $firstResolved = $after | Where-Object address -EQ $lab.Addresses[$m.To] | Select-Object -First 1
         $failed = @($after | Where-Object { -not $_.answer -and [DateTime]$_.time -lt [DateTime]$firstNew.time }).Count
+        $target = Get-LabEvents $lab $m.To | Where-Object { [DateTimeOffset]$_.time -ge $m.At -and $_.action -eq 'restore' -and $_.outcome -eq 'success' }
+        $source = Get-LabEvents $lab $m.From | Where-Object { [DateTimeOffset]$_.time -ge $m.At -and $_.action -eq 'remove' -and $_.outcome -eq 'success' }
+        $dnsEvent = $target | Where-Object tag -EQ 'web-dns' | Select-Object -First 1
+        $insync = if ($dnsEvent.message -match 'INSYNC after ([\d.]+) s') { [double]$Matches[1] } else { 0 }
+        $route53 = if ($dnsEvent) { ([TimeSpan]$dnsEvent.duration).TotalSeconds } else { 0 }
+        $detection = if ($m.Kind -eq 'failover') {
+            $lost = Get-LabEvents $lab $m.To | Where-Object { $_.action -eq 'heartbeat' -and $_.outcome -eq 'lost' -and [DateTimeOffset]$_.time -ge $m.At } | Select-Object -First 1
+            ([DateTimeOffset]$lost.time - [DateTimeOffset]$m.At).TotalSeconds
+        } else { 0 }
         [pscustomobject]@{
-            Move                  = $m.Move
-            'Last old answer (s)' = [Math]::Round(([DateTime]$lastOld.time - $m.At).TotalSeconds, 1)
-            'First new answer (s)' = [Math]::Round(([DateTime]$firstNew.time - $m.At).TotalSeconds, 1)
-            'Outage (s)'          = [Math]::Round(([DateTime]$firstNew.time - [DateTime]$lastOld.time).TotalSeconds, 1)
-            'Failed requests'     = $failed
+            Move             = $m.Move
+            'Outage (s)'     = [Math]::Round(([DateTime]$firstNew.time - [DateTime]$lastOld.time).TotalSeconds, 1)
+            'Failed'         = $failed
+            'Detection (s)'  = [Math]::Round($detection, 1)
+            'Removal (s)'    = [Math]::Round((($source | ForEach-Object { ([TimeSpan]$_.duration).TotalSeconds }) | Measure-Object -Sum).Sum, 1)
+            'Record change (s)' = [Math]::Round($route53 - $insync, 1)
+            'INSYNC wait (s)' = [Math]::Round($insync, 1)
+            'DNS TTL (s)'    = if ($dnsEvent -and $firstResolved) { [Math]::Round([Math]::Max(0, ([DateTimeOffset][DateTime]$firstResolved.time - [DateTimeOffset]$dnsEvent.time).TotalSeconds), 1) } else { $null }
+            'Restore (s)'    = [Math]::Round((($target | Where-Object tag -NE 'web-dns' | ForEach-Object { ([TimeSpan]$_.duration).TotalSeconds }) | Measure-Object -Sum).Sum, 1)
         }
     }
-    $rows | Format-Table -AutoSize | Out-String -Width 120 | Write-Host
+    $rows | Format-Table -AutoSize | Out-String -Width 160 | Write-Host
+    if ($ResultPath) {
+        $columns = $rows[0].PSObject.Properties.Name
+        $report = @(
+            '# Client-visible outage of switchover and failover, in the demo lab'
+            ''
+            "Machine: $([Environment]::ProcessorCount) cores, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription). $Rounds round(s) of a switchover node1 → node2 and a failover back (node2's agent SIGKILLed and its service stopped)."
+            'Settings: LCMHBEATTIME=1, LCMNUMHBEATS=3, ROUTE53_TTL=5, changes INSYNC after 2 s on the Route 53-compatible server, the client resolving through its DNS frontend'
+            'and caching for the TTL, calling the service 5 times a second. Phases as each node recorded them; DNS TTL is from the record being INSYNC to the client'
+            'resolving the new address; Restore is the ip and service restores; the phases overlap where the service starts while clients still cache the old address.'
+            'Reproduce: `dotnet pwsh ./build.ps1 -Task Bench` (as root).'
+            ''
+            '| ' + ($columns -join ' | ') + ' |'
+            '|' + (($columns | ForEach-Object { '---' }) -join '|') + '|'
+        ) + ($rows | ForEach-Object { $r = $_; '| ' + (($columns | ForEach-Object { $r.$_ }) -join ' | ') + ' |' })
+        foreach ($kind in 'switchover', 'failover') {
+            $values = @($rows | Where-Object { $_.Move -like "$kind*" } | ForEach-Object { $_.'Outage (s)' } | Sort-Object)
+            if ($values.Count) { $report += ''; $report += ('{0}: outage median {1:0.0} s, max {2:0.0} s over {3} round(s).' -f $kind, $values[[Math]::Floor(($values.Count - 1) / 2)], $values[-1], $values.Count) }
+        }
+        $report | Set-Content $ResultPath
+    }
     Say 'The outage includes the client''s DNS cache (ROUTE53_TTL=5 s): it keeps the old address until the TTL runs out.'
 }
 finally {

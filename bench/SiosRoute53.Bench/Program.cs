@@ -2,8 +2,8 @@ using SiosRoute53.Bench;
 
 // Benchmarks that run in-process: each writes a markdown report to the folder given (default bench/results).
 string what = args.Length > 0 ? args[0] : "all";
-string output = args.Length > 1 ? args[1] : Path.Combine("bench", "results");
-Directory.CreateDirectory(output);
+string output = args.Length > 1 && what != "seed-node" ? args[1] : Path.Combine("bench", "results");
+if (what != "seed-node") Directory.CreateDirectory(output);
 
 async Task Write(string name, Func<Task<string>> run)
 {
@@ -17,7 +17,9 @@ if (what is "insync" or "all") await Write("insync-lag", InsyncBenchmark.RunAsyn
 if (what is "checkcost" or "all") await Write("check-cost", CheckCostBenchmark.RunAsync);
 if (what is "seed-node")
 {
-    // Used by the agent benchmark: a node store with N route53 resources in service, records in a running server.
-    Console.Error.WriteLine("seed-node is run by bench/Measure-Agent.ps1");
+    // seed-node ENDPOINT STATE_DIR COUNT: used by bench/Invoke-Benchmarks.ps1; keys come from the environment.
+    string zone = await NodeSeeder.SeedAsync(new Uri(args[1]), Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID")!,
+        Environment.GetEnvironmentVariable("AWS_SECRET_ACCESS_KEY")!, args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+    Console.WriteLine(zone);
 }
 return 0;
