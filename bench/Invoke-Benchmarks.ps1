@@ -164,7 +164,7 @@ try {
         ''
         "Machine: $machine. One node agent (Start-HaNode in its own pwsh) with 1000 route53 resources in service in one zone, LKCHECKINTERVAL=15,"
         'LCMHBEATTIME=5, against the Route 53-compatible server with its 5 requests/s limit. /proc sampled every 0.5 s for 60 s; the first 5 s left out.'
-        "$cycles check cycle(s) ran; a sample counts as \"during a check\" from 8 s before to 1 s after the cycle's quickCheck events."
+        "$cycles check cycle(s) ran; a sample counts as ""during a check"" from 8 s before to 1 s after the cycle's quickCheck events."
         'Reproduce: `dotnet pwsh ./build.ps1 -Task Bench`.'
         ''
         '| phase | CPU (% of one core) | resident memory |'
