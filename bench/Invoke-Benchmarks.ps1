@@ -13,10 +13,15 @@ param(
     [Parameter(Mandatory)] [string] $ServerPath,
     [string] $ResultPath = (Join-Path $PSScriptRoot 'results'),
     [int] $Runs = 10,
-    [int] $Rounds = 3
+    [int] $Rounds = 3,
+    # Which parts to run: inproc (1 and 2), process (3), agent (5), outage (4).
+    [ValidateSet('inproc', 'process', 'agent', 'outage')] [string[]] $Only = @('inproc', 'process', 'agent', 'outage')
 )
 $ErrorActionPreference = 'Stop'
+$ModulePath = (Resolve-Path $ModulePath).Path
+$ServerPath = (Resolve-Path $ServerPath).Path
 New-Item -ItemType Directory -Force $ResultPath | Out-Null
+$ResultPath = (Resolve-Path $ResultPath).Path
 $root = Join-Path ([System.IO.Path]::GetTempPath()) "siosroute53-bench-$PID"
 New-Item -ItemType Directory -Force $root | Out-Null
 $pwshDll = Join-Path $PSHOME 'pwsh.dll'
@@ -33,8 +38,9 @@ function Get-Distribution([double[]] $values, [string] $unit = 's') {
 }
 
 function Measure-Process {
-    <# Runs a command $Runs times and returns the wall-clock distribution. #>
-    param([string] $File, [string[]] $Arguments, [hashtable] $Environment = @{})
+    <# Runs a command $Runs times and returns the wall-clock distribution (of the runs that succeeded, with -AllowFailure). #>
+    param([string] $File, [string[]] $Arguments, [hashtable] $Environment = @{}, [switch] $AllowFailure)
+    $failures = 0
     $times = foreach ($i in 1..$Runs) {
         $psi = [System.Diagnostics.ProcessStartInfo]::new($File)
         foreach ($a in $Arguments) { $psi.ArgumentList.Add($a) }
@@ -44,10 +50,12 @@ function Measure-Process {
         $p = [System.Diagnostics.Process]::Start($psi)
         $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
         $p.WaitForExit()
-        $watch.Elapsed.TotalSeconds
-        if ($p.ExitCode) { throw "$File $($Arguments -join ' ') exited $($p.ExitCode): $($err.Result) $($out.Result)" }
+        if ($p.ExitCode -and -not $AllowFailure) { throw "$File $($Arguments -join ' ') exited $($p.ExitCode): $($err.Result) $($out.Result)" }
+        if ($p.ExitCode) { $failures++ } else { $watch.Elapsed.TotalSeconds }
     }
-    Get-Distribution $times
+    $d = if ($times) { Get-Distribution $times } else { [pscustomobject]@{ Median = [double]::NaN; Text = 'every run failed' } }
+    if ($failures) { $d.Text += "; $failures of $Runs runs failed" }
+    $d
 }
 
 $accessKey = 'AKIDSIOSROUTE53BENCH'
@@ -55,8 +63,11 @@ $secretKey = [Convert]::ToBase64String([System.Security.Cryptography.RandomNumbe
 $server = $null; $agent = $null
 try {
     # ---- 1 and 2: in-process ----------------------------------------------------------------------------------
-    & dotnet run -c Release --project $benchProject -- all $ResultPath
-    if ($LASTEXITCODE) { throw 'The in-process benchmarks failed.' }
+    & dotnet build -c Release $benchProject --nologo -v quiet | Out-Null
+    if ($Only -contains 'inproc') {
+        & dotnet run -c Release --project $benchProject --no-build -- all $ResultPath
+        if ($LASTEXITCODE) { throw 'The in-process benchmarks failed.' }
+    }
 
     # ---- a server for 3 and 5 -----------------------------------------------------------------------------------
     $port = Get-Random -Minimum 20000 -Maximum 40000
@@ -83,6 +94,7 @@ try {
     Set-Content $tunables "ROUTE53_REQUESTS_PER_SECOND=5`nROUTE53_RECORDCHECK_TRY_COUNT=4`n"
 
     # ---- 3: process cost ----------------------------------------------------------------------------------------
+    if ($Only -contains 'process') {
     $aws = (Get-Command aws -CommandType Application -ErrorAction Ignore | Where-Object Source -Like '/usr/bin/*' | Select-Object -First 1).Source
     $rows = [System.Collections.Generic.List[object]]::new()
     function Add-Row([string] $what, $dist, [string] $note = '') { $rows.Add([pscustomobject]@{ What = $what; Dist = $dist; Note = $note }) }
@@ -103,9 +115,10 @@ try {
         }
         Add-Row "Test-HaResource alone (inside pwsh), $n resource(s)" (Get-Distribution $inProcess)
         if ($aws) {
+            $cliEnv = @{ AWS_MAX_ATTEMPTS = '10'; AWS_RETRY_MODE = 'standard' }
             Add-Row "AWS CLI: one read of the record (list-resource-record-sets --start-record-name, max 1), zone of $n" (Measure-Process $aws @('route53', 'list-resource-record-sets',
-                '--hosted-zone-id', $zones[$n], '--start-record-name', "svc0.n$n.bench.example.", '--start-record-type', 'A', '--max-items', '1', '--endpoint-url', $endpoint)) 'what a per-resource check runs for each resource'
-            Add-Row "AWS CLI: the whole zone (list-resource-record-sets, all pages), zone of $n" (Measure-Process $aws @('route53', 'list-resource-record-sets', '--hosted-zone-id', $zones[$n], '--endpoint-url', $endpoint))
+                '--hosted-zone-id', $zones[$n], '--start-record-name', "svc0.n$n.bench.example.", '--start-record-type', 'A', '--max-items', '1', '--endpoint-url', $endpoint) $cliEnv -AllowFailure) 'what a per-resource check runs for each resource'
+            Add-Row "AWS CLI: the whole zone (list-resource-record-sets, all pages), zone of $n" (Measure-Process $aws @('route53', 'list-resource-record-sets', '--hosted-zone-id', $zones[$n], '--endpoint-url', $endpoint) $cliEnv -AllowFailure) 'AWS_MAX_ATTEMPTS=10; its pages go out as fast as it can send them'
         }
     }
     $lines = @(
@@ -129,8 +142,10 @@ try {
     }
     $lines | Set-Content (Join-Path $ResultPath 'process-cost.md')
     $lines | Write-Host
+    }
 
     # ---- 5: the agent's memory and CPU ---------------------------------------------------------------------------
+    if ($Only -contains 'agent') {
     $agentDir = Join-Path $root 'node1000'
     $agentTunables = Join-Path $root 'agent-tunables'
     Set-Content $agentTunables "LCMHBEATTIME=5`nLKCHECKINTERVAL=15`nROUTE53_REQUESTS_PER_SECOND=5`nQUORUM_MODE=none`nWITNESS_MODE=none`n"
@@ -148,9 +163,11 @@ try {
         $rss = [double](((Get-Content "/proc/$($agent.Id)/status") -match '^VmRSS:') -split '\s+')[1] / 1024
         [pscustomobject]@{ Time = [DateTimeOffset]::UtcNow; Cpu = ([double]$stat[11] + [double]$stat[12]) / $ticks; RssMb = $rss }
     }
-    $events = Get-Content (Join-Path $agentDir 'events.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object action -EQ 'quickCheck'
-    $checkTimes = $events | Group-Object { ([DateTimeOffset]$_.time).ToUnixTimeSeconds() } | ForEach-Object { [DateTimeOffset]::FromUnixTimeSeconds([long]$_.Name) }
-    $busy = { param($t) @($checkTimes | Where-Object { $t -ge $_.AddSeconds(-8) -and $t -le $_.AddSeconds(1) }).Count -gt 0 }
+    # One summary event per check cycle (no tag), stamped at its end, with its duration.
+    $cyclesSeen = Get-Content (Join-Path $agentDir 'events.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } |
+        Where-Object { $_.action -eq 'quickCheck' -and -not $_.tag } |
+        ForEach-Object { $end = [DateTimeOffset]$_.time; [pscustomobject]@{ Start = $end - [TimeSpan]$_.duration; End = $end; Seconds = ([TimeSpan]$_.duration).TotalSeconds } }
+    $busy = { param($t) @($cyclesSeen | Where-Object { $t -ge $_.Start.AddSeconds(-0.5) -and $t -le $_.End.AddSeconds(0.5) }).Count -gt 0 }
     $intervals = for ($i = 1; $i -lt $samples.Count; $i++) {
         $a = $samples[$i - 1]; $b = $samples[$i]
         [pscustomobject]@{ Busy = (& $busy $b.Time); CpuPercent = 100 * ($b.Cpu - $a.Cpu) / ($b.Time - $a.Time).TotalSeconds; RssMb = $b.RssMb }
@@ -158,13 +175,14 @@ try {
     $settled = $intervals | Select-Object -Skip 10
     $idle = $settled | Where-Object { -not $_.Busy }
     $during = $settled | Where-Object Busy
-    $cycles = @($checkTimes).Count
+    $cycles = @($cyclesSeen).Count
+    $cycleTime = if ($cycles) { (Get-Distribution ($cyclesSeen.Seconds)).Text } else { 'none' }
     $lines = @(
         '# The node agent: memory and CPU, idle and during a 1000-resource check'
         ''
         "Machine: $machine. One node agent (Start-HaNode in its own pwsh) with 1000 route53 resources in service in one zone, LKCHECKINTERVAL=15,"
         'LCMHBEATTIME=5, against the Route 53-compatible server with its 5 requests/s limit. /proc sampled every 0.5 s for 60 s; the first 5 s left out.'
-        "$cycles check cycle(s) ran; a sample counts as ""during a check"" from 8 s before to 1 s after the cycle's quickCheck events."
+        "$cycles check cycle(s) ran (each: $cycleTime); a sample counts as ""during a check"" from 0.5 s before a cycle to 0.5 s after it."
         'Reproduce: `dotnet pwsh ./build.ps1 -Task Bench`.'
         ''
         '| phase | CPU (% of one core) | resident memory |'
@@ -175,9 +193,11 @@ try {
     $lines | Set-Content (Join-Path $ResultPath 'agent-resources.md')
     $lines | Write-Host
     $agent.Kill($true); $agent = $null
+    }
 
     # ---- 4: outage in the demo lab ---------------------------------------------------------------------------
-    if ((& id -u) -eq '0') {
+    if ($Only -notcontains 'outage') { }
+    elseif ((& id -u) -eq '0') {
         & dotnet $pwshDll -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot '../demo/Invoke-Demo.ps1') -ModulePath $ModulePath -ServerPath $ServerPath -Rounds $Rounds -ResultPath (Join-Path $ResultPath 'outage.md')
         if ($LASTEXITCODE) { throw 'The outage benchmark (demo lab) failed.' }
     }

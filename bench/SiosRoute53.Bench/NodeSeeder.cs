@@ -40,7 +40,8 @@ internal static class NodeSeeder
             changes.Add(new Change(ChangeAction.CREATE, new ResourceRecordSet(name, "A", 10, new[] { "127.0.0.1" })));
             changes.Add(new Change(ChangeAction.CREATE, new OwnershipMark("bench", $"dns{i}", "bench").ToRecordSet(name, 10)));
         }
-        foreach (var batch in changes.Chunk(1000)) await client.ChangeResourceRecordSetsAsync(zone.Id, batch);
+        // Batches of 100 changes: well inside Route 53's limits on a change batch.
+        foreach (var batch in changes.Chunk(100)) await client.ChangeResourceRecordSetsAsync(zone.Id, batch);
         new StateStore(stateDirectory).Update(s => s with
         {
             NodeName = "bench",

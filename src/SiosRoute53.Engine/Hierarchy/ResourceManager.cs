@@ -580,8 +580,13 @@ public sealed partial class ResourceManager
             switch (check.Outcome)
             {
                 case CheckOutcome.Healthy:
-                    if (status.State == ResourceState.ISU) { newState = ResourceState.ISP; SetState(r.Tag, newState, "quickCheck healthy again"); }
-                    Record(r.Tag, "quickCheck", "healthy", check.Message, null, check.ApiCalls);
+                    // A healthy check is news only when it ends a failure; the cycle's summary event counts the rest.
+                    if (status.State == ResourceState.ISU)
+                    {
+                        newState = ResourceState.ISP;
+                        SetState(r.Tag, newState, "quickCheck healthy again");
+                        Record(r.Tag, "quickCheck", "healthy", check.Message + " (healthy again)", null, check.ApiCalls);
+                    }
                     break;
                 case CheckOutcome.Unknown:
                     Record(r.Tag, "quickCheck", "unknown", check.Message + " No recovery: an API outage is not a resource failure.", null, check.ApiCalls);
@@ -610,6 +615,13 @@ public sealed partial class ResourceManager
                 Duration = watch.Elapsed,
                 Time = Time.GetUtcNow(),
             });
+        }
+        if (results.Count > 0)
+        {
+            int failed = results.Count(r => r.Outcome == CheckOutcome.Failed), unknown = results.Count(r => r.Outcome == CheckOutcome.Unknown);
+            Record(null, "quickCheck", failed > 0 ? "failed" : unknown > 0 ? "unknown" : "healthy",
+                $"Checked {results.Count} resource(s): {results.Count - failed - unknown} healthy, {failed} failed, {unknown} unknown; {cycleCalls} Route 53 call(s).",
+                watch.Elapsed, cycleCalls);
         }
         return results;
     }

@@ -6,26 +6,33 @@ namespace SiosRoute53.Kits;
 public sealed record InsyncResult(bool InSync, TimeSpan Elapsed, int Polls, ChangeStatus LastStatus);
 
 /// <summary>
-/// Follows a Route 53 change until INSYNC. Instead of the seed's fixed ROUTE53_CHANGEID_INTERVAL sleeps it polls at
-/// short, growing intervals (0.5 s, 1 s, 2 s, … capped by the interval), within the same total budget
-/// (interval × ROUTE53_CHANGEID_TRY_COUNT), so a fast change is seen in about a second, not twenty.
+/// Follows a Route 53 change until INSYNC. Instead of only the seed's fixed ROUTE53_CHANGEID_INTERVAL sleeps it polls
+/// at short, growing intervals first (0.5 s, 1 s, 2 s, …) while they stay under the interval, then at every multiple of
+/// the interval, within the same total budget (interval × ROUTE53_CHANGEID_TRY_COUNT). A fast change is seen in about
+/// a second, not twenty, and a slow one never later than the seed's fixed polling would see it.
 /// </summary>
 public static class InsyncWaiter
 {
     public static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>The pauses before each poll; their sum never exceeds the budget.</summary>
+    /// <summary>The pauses before each poll; their sum is the budget.</summary>
     public static IEnumerable<TimeSpan> Schedule(TimeSpan cap, int tryCount)
     {
         var budget = cap * tryCount;
-        var pause = FirstPause < cap ? FirstPause : cap;
         var total = TimeSpan.Zero;
+        // Growing polls while they stay below the first multiple of the interval...
+        for (var pause = FirstPause; total + pause < cap; pause *= 2)
+        {
+            total += pause;
+            yield return pause;
+        }
+        // ...then on every multiple of it, as the seed polls, so no change is seen later than there.
         while (total < budget)
         {
-            var next = total + pause > budget ? budget - total : pause;
+            var next = cap - TimeSpan.FromTicks(total.Ticks % cap.Ticks);
+            if (total + next > budget) next = budget - total;
             total += next;
             yield return next;
-            pause = pause * 2 < cap ? pause * 2 : cap;
         }
     }
 

@@ -1,65 +1,118 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
 namespace SiosRoute53.Route53;
 
 /// <summary>
-/// A token bucket shared by every client in the process that talks to the same endpoint, so the node as a whole
-/// stays under Route 53's account limit (5 requests per second) instead of each caller on its own.
+/// Route 53 allows 5 requests per second per account, and everything a node does shares it: the agent, scheduled
+/// checks and interactive cmdlets, each its own process. The budget hands out evenly spaced send slots (no burst, so no
+/// one-second window ever holds more than the rate). The next free slot lives in a small file under the node's run
+/// directory, taken under an exclusive lock, so every process on the node draws from the same budget; if that file
+/// cannot be used the budget falls back to this process alone rather than ever blocking a failover.
 /// </summary>
 public sealed class RequestBudget
 {
-    private static readonly Dictionary<string, RequestBudget> Shared = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly Dictionary<string, RequestBudget> Shared = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
-    private readonly double _perSecond;
-    private readonly double _burst;
+    private readonly TimeSpan _spacing;
     private readonly object _gate = new();
-    private double _tokens;
-    private long _lastTimestamp;
+    private readonly string? _file;
+    private DateTimeOffset _next;
 
-    public RequestBudget(double requestsPerSecond, double burst, TimeProvider? time = null)
+    /// <param name="file">The slot file shared with other processes; null for a budget of this process alone.</param>
+    public RequestBudget(double requestsPerSecond, string? file = null, TimeProvider? time = null)
     {
         if (requestsPerSecond <= 0) throw new ArgumentOutOfRangeException(nameof(requestsPerSecond), requestsPerSecond, "The request rate must be positive.");
         _time = time ?? TimeProvider.System;
-        _perSecond = requestsPerSecond;
-        _burst = Math.Max(1, burst);
-        _tokens = _burst;
-        _lastTimestamp = _time.GetTimestamp();
+        // 2 % slower than the rate: a request leaves a little after its slot, and jitter must not put a sixth one into
+        // the account's one-second window.
+        _spacing = TimeSpan.FromSeconds(1.02 / requestsPerSecond);
+        _file = file;
+        RequestsPerSecond = requestsPerSecond;
     }
 
-    public double RequestsPerSecond => _perSecond;
+    public double RequestsPerSecond { get; }
 
-    /// <summary>
-    /// The process-wide budget for one endpoint and rate. No burst: requests are spaced evenly, so that no one-second
-    /// window ever holds more than the rate, whichever way Route 53 counts.
-    /// </summary>
+    /// <summary>$SIOSR53_RUN_DIR, else /run/siosroute53 for root, else a per-user folder under the temp directory.</summary>
+    public static string RunDirectory =>
+        Environment.GetEnvironmentVariable("SIOSR53_RUN_DIR") is { Length: > 0 } dir ? dir
+        : Environment.UserName == "root" ? "/run/siosroute53"
+        : Path.Combine(Path.GetTempPath(), "siosroute53-" + Environment.UserName);
+
+    /// <summary>The node-wide budget for one endpoint and rate.</summary>
     public static RequestBudget For(Uri endpoint, double requestsPerSecond)
     {
-        string key = endpoint.GetLeftPart(UriPartial.Authority) + "|" + requestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string authority = endpoint.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
+        string rate = requestsPerSecond.ToString("0.###", CultureInfo.InvariantCulture);
+        string key = authority + "|" + rate;
         lock (Shared)
         {
             if (!Shared.TryGetValue(key, out var budget))
-                Shared[key] = budget = new RequestBudget(requestsPerSecond, burst: 1);
+            {
+                string name = $"budget-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(authority)))[..16]}-{rate}";
+                Shared[key] = budget = new RequestBudget(requestsPerSecond, Path.Combine(RunDirectory, name));
+            }
             return budget;
         }
     }
 
-    /// <summary>Waits until a request may go out.</summary>
+    /// <summary>Waits until this request's slot.</summary>
     public async Task AcquireAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        var wait = Reserve() - _time.GetUtcNow();
+        if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+    }
+
+    private DateTimeOffset Reserve()
+    {
+        lock (_gate)
         {
-            TimeSpan wait;
-            lock (_gate)
+            var now = _time.GetUtcNow();
+            if (_file is not null && ReserveShared(now) is { } slot) return slot;
+            var local = _next > now ? _next : now;
+            _next = local + _spacing;
+            return local;
+        }
+    }
+
+    /// <summary>The next slot from the shared file, or null when the file cannot be used.</summary>
+    private DateTimeOffset? ReserveShared(DateTimeOffset now)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(_file)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var deadline = now + TimeSpan.FromSeconds(2);
+            while (true)
             {
-                long now = _time.GetTimestamp();
-                _tokens = Math.Min(_burst, _tokens + _time.GetElapsedTime(_lastTimestamp, now).TotalSeconds * _perSecond);
-                _lastTimestamp = now;
-                if (_tokens >= 1)
+                try
                 {
-                    _tokens -= 1;
-                    return;
+                    using var stream = new FileStream(_file!, new FileStreamOptions
+                    {
+                        Mode = FileMode.OpenOrCreate,
+                        Access = FileAccess.ReadWrite,
+                        Share = FileShare.None,
+                        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                    });
+                    Span<byte> buffer = stackalloc byte[8];
+                    long next = stream.Read(buffer) == 8 ? BinaryPrimitives.ReadInt64LittleEndian(buffer) : 0;
+                    // A slot far in the future is a clock that went back, or garbage: start again from now.
+                    var reserved = next > now.UtcTicks && next - now.UtcTicks < TimeSpan.TicksPerMinute ? new DateTimeOffset(next, TimeSpan.Zero) : now;
+                    BinaryPrimitives.WriteInt64LittleEndian(buffer, (reserved + _spacing).UtcTicks);
+                    stream.Position = 0;
+                    stream.Write(buffer);
+                    return reserved;
                 }
-                wait = TimeSpan.FromSeconds((1 - _tokens) / _perSecond);
+                catch (IOException) when (_time.GetUtcNow() < deadline)
+                {
+                    Thread.Sleep(1);
+                }
             }
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 }
