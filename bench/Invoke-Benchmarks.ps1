@@ -156,6 +156,7 @@ try {
     $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
     $psi.Environment['SIOSR53_STATE_DIR'] = $agentDir; $psi.Environment['SIOSR53_TUNABLES'] = $agentTunables
     $agent = [System.Diagnostics.Process]::Start($psi)
+    $agentStarted = [DateTimeOffset]::UtcNow
     $ticks = [double](& getconf CLK_TCK)
     $samples = foreach ($i in 1..120) {
         Start-Sleep -Milliseconds 500
@@ -165,7 +166,7 @@ try {
     }
     # One summary event per check cycle (no tag), stamped at its end, with its duration.
     $cyclesSeen = Get-Content (Join-Path $agentDir 'events.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } |
-        Where-Object { $_.action -eq 'quickCheck' -and -not $_.tag } |
+        Where-Object { $_.action -eq 'quickCheck' -and -not $_.tag -and [DateTimeOffset]$_.time -ge $agentStarted } |
         ForEach-Object { $end = [DateTimeOffset]$_.time; [pscustomobject]@{ Start = $end - [TimeSpan]$_.duration; End = $end; Seconds = ([TimeSpan]$_.duration).TotalSeconds } }
     $busy = { param($t) @($cyclesSeen | Where-Object { $t -ge $_.Start.AddSeconds(-0.5) -and $t -le $_.End.AddSeconds(0.5) }).Count -gt 0 }
     $intervals = for ($i = 1; $i -lt $samples.Count; $i++) {
