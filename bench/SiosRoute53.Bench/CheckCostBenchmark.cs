@@ -26,49 +26,15 @@ internal static class CheckCostBenchmark
     }
 
     /// <summary>A node with <paramref name="count"/> route53 resources in service, their records already in the server.</summary>
-    public static (ResourceManager Manager, StateStore Store, List<(string Zone, Route53Settings Settings)> Records) Seed(
+    public static (ResourceManager Manager, List<Route53Settings> Records) Seed(
         Route53CompatibleServer server, string directory, int count, int zones, Route53ClientFactory factory, string tunablesPath)
     {
         var zoneList = Enumerable.Range(0, zones).Select(z => server.Zones.CreateZone($"z{z}.bench.example.", $"bench-{z}-{Guid.NewGuid()}", null, true).Zone).ToList();
-        var store = new StateStore(directory);
-        var resources = new List<ResourceDefinition>
-        {
-            new() { Tag = "ip", Kind = ResourceKind.Ip, Nodes = new(StringComparer.OrdinalIgnoreCase) { ["node1"] = new NodeInstance { Settings = new() { [SettingKeys.Address] = "10.0.1.10" } } } },
-        };
-        var records = new List<(string, Route53Settings)>();
-        var byZone = new Dictionary<string, List<Change>>();
-        for (int i = 0; i < count; i++)
-        {
-            var zone = zoneList[i % zones];
-            string name = $"svc{i}.{zone.Name}";
-            var definition = new ResourceDefinition
-            {
-                Tag = $"dns{i}",
-                Kind = ResourceKind.Route53,
-                Settings = new()
-                {
-                    [SettingKeys.HostedZoneId] = zone.ShortId, [SettingKeys.ZoneName] = zone.Name, [SettingKeys.RecordName] = name,
-                    [SettingKeys.IpResource] = "ip", [SettingKeys.EndpointUrl] = server.Endpoint.ToString(),
-                },
-                Nodes = new(StringComparer.OrdinalIgnoreCase) { ["node1"] = new NodeInstance() },
-            };
-            resources.Add(definition);
-            records.Add((zone.ShortId, Route53Settings.For(definition, "node1")));
-            if (!byZone.TryGetValue(zone.ShortId, out var list)) byZone[zone.ShortId] = list = new();
-            list.Add(new Change(ChangeAction.CREATE, new ResourceRecordSet(name, "A", 10, new[] { "10.0.1.10" })));
-            list.Add(new Change(ChangeAction.CREATE, new OwnershipMark("bench", definition.Tag, "node1").ToRecordSet(name, 10)));
-        }
-        foreach (var (zone, changes) in byZone) server.Zones.Apply(zone, changes, "seed", TimeSpan.Zero);
-        store.Update(s => s with
-        {
-            NodeName = "node1",
-            ClusterName = "bench",
-            Resources = resources,
-            Dependencies = resources.Skip(1).Select(r => new Dependency(r.Tag, "ip")).ToList(),
-            States = resources.Select(r => new ResourceStatus { Tag = r.Tag, Node = "node1", State = ResourceState.ISP, Since = DateTimeOffset.UtcNow }).ToList(),
-        });
+        var node = BenchNode.Build("node1", "10.0.1.10", zoneList, count, server.Endpoint);
+        foreach (var (zone, changes) in node.ChangesByZone) server.Zones.Apply(zone, changes, "seed", TimeSpan.Zero);
+        var store = node.WriteStore(directory);
         var manager = new ResourceManager(store, new KitEnvironment { Route53 = factory, Network = new OneAddress() }, () => TunableSet.Load(tunablesPath));
-        return (manager, store, records);
+        return (manager, node.Resources.Skip(1).Select(r => Route53Settings.For(r, "node1")).ToList());
     }
 
     public static async Task<string> RunAsync()
@@ -102,7 +68,7 @@ internal static class CheckCostBenchmark
                     RequestsPerSecond = t.Int("ROUTE53_REQUESTS_PER_SECOND"),
                     Retry = new RetryPolicy { MaxAttempts = 8 },
                 });
-                var (manager, _, records) = Seed(server, Path.Combine(dir, $"s{zones}-{count}"), count, zones, factory, tunables);
+                var (manager, records) = Seed(server, Path.Combine(dir, $"s{zones}-{count}"), count, zones, factory, tunables);
                 server.Faults.Update(f => f with { RequestsPerSecond = 5 });
                 await Task.Delay(1100);
 
@@ -125,9 +91,9 @@ internal static class CheckCostBenchmark
                     var perTimes = new List<double>();
                     for (int round = 0; round < 3; round++)
                     {
-                        var client = factory(records[0].Settings.Access, TunableSet.Load(tunables), null);
+                        var client = factory(records[0].Access, TunableSet.Load(tunables), null);
                         var watch = Stopwatch.StartNew();
-                        foreach (var (_, settings) in records) await Route53Kit.ReadAsync(client, settings, CancellationToken.None);
+                        foreach (var settings in records) await Route53Kit.ReadAsync(client, settings, CancellationToken.None);
                         perTimes.Add(watch.Elapsed.TotalSeconds);
                         await Task.Delay(1100);
                     }
