@@ -9,12 +9,14 @@ static int Usage(string? problem)
     if (problem is not null) Console.Error.WriteLine($"error: {problem}");
     Console.Error.WriteLine("""
         usage: SiosRoute53.Route53Server [--listen ADDR:PORT] [--dns ADDR:PORT] [--propagation SECONDS]
-                                         [--zone NAME]... [--rate N]
+                                         [--zone NAME]... [--rate N] [--role ARN[:EXTERNAL_ID]]...
           --listen       API address (default 127.0.0.1:8053)
           --dns          DNS frontend address, UDP (default: none)
           --propagation  seconds a change stays PENDING (default 2)
           --zone         create this hosted zone at start (repeatable); its id is printed
           --rate         requests per second before Throttling (default 5; 0 = no limit)
+          --role         a role that STS AssumeRole (POST /) may hand out (repeatable); point the SDK at it
+                         with AWS_ENDPOINT_URL_STS to test -RoleArn
         environment: SIOSR53_ACCESS_KEY_ID and SIOSR53_SECRET_ACCESS_KEY (required): the accepted keys;
                      SIOSR53_CONTROL_TOKEN (optional): enables PUT/GET /_control/faults with header X-Control-Token.
         """);
@@ -25,6 +27,7 @@ var listen = new IPEndPoint(IPAddress.Loopback, 8053);
 IPEndPoint? dns = null;
 double propagation = 2, rate = 5;
 var zonesToCreate = new List<string>();
+var roles = new List<(string Arn, string? ExternalId)>();
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -37,6 +40,11 @@ for (int i = 0; i < args.Length; i++)
             case "--propagation": propagation = double.Parse(Next(), CultureInfo.InvariantCulture); break;
             case "--rate": rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
             case "--zone": zonesToCreate.Add(Next()); break;
+            case "--role":
+                string role = Next();
+                int cut = role.IndexOf(":role/", StringComparison.Ordinal) is var r and >= 0 ? role.IndexOf(':', r + 6) : -1;
+                roles.Add(cut < 0 ? (role, null) : (role[..cut], role[(cut + 1)..]));
+                break;
             case "-h" or "--help": return Usage(null);
             default: return Usage($"unknown argument '{args[i]}'");
         }
@@ -60,6 +68,7 @@ await using var server = await Route53CompatibleServer.StartAsync(new Route53Ser
     ControlToken = Environment.GetEnvironmentVariable("SIOSR53_CONTROL_TOKEN"),
 });
 server.Authenticator.AddKey(accessKey, secretKey);
+foreach (var (arn, externalId) in roles) server.Authenticator.AddRole(arn, externalId);
 server.Faults.Update(f => f with { RequestsPerSecond = rate });
 foreach (var zone in zonesToCreate)
 {

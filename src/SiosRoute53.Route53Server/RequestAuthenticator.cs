@@ -37,7 +37,7 @@ public sealed partial class RequestAuthenticator
     private static partial Regex AuthorizationPattern();
 
     /// <summary>Throws an <see cref="ApiError"/> when the request is not signed right or may not do <paramref name="action"/>.</summary>
-    public void Verify(SigningRequest request, string action)
+    public void Verify(SigningRequest request, string action, string service = "route53")
     {
         string? authorization = Header(request, "Authorization");
         if (authorization is null)
@@ -53,8 +53,8 @@ public sealed partial class RequestAuthenticator
             if (!_keys.TryGetValue(accessKey, out key))
                 throw new ApiError(HttpStatusCode.Forbidden, "InvalidClientTokenId", "The security token included in the request is invalid.");
         }
-        if (m.Groups["service"].Value != "route53")
-            throw new ApiError(HttpStatusCode.Forbidden, "SignatureDoesNotMatch", $"Credential should be scoped to correct service: 'route53'.");
+        if (m.Groups["service"].Value != service)
+            throw new ApiError(HttpStatusCode.Forbidden, "SignatureDoesNotMatch", $"Credential should be scoped to correct service: '{service}'.");
 
         string? amzDate = Header(request, "X-Amz-Date");
         if (amzDate is null || !DateTimeOffset.TryParseExact(amzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var signedAt))
@@ -69,7 +69,7 @@ public sealed partial class RequestAuthenticator
         var signedHeaders = m.Groups["sh"].Value.Split(';');
         if (!signedHeaders.Contains("host"))
             throw new ApiError(HttpStatusCode.Forbidden, "SignatureDoesNotMatch", "'Host' must be a signed header.");
-        var expected = SigV4Signer.Compute(request, accessKey, key.Secret, m.Groups["region"].Value, "route53", amzDate,
+        var expected = SigV4Signer.Compute(request, accessKey, key.Secret, m.Groups["region"].Value, service, amzDate,
             payloadHash: null, signedHeaders, normalizePath: true);
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected.Signature), Encoding.ASCII.GetBytes(m.Groups["sig"].Value)))
             throw new ApiError(HttpStatusCode.Forbidden, "SignatureDoesNotMatch",
@@ -77,8 +77,40 @@ public sealed partial class RequestAuthenticator
 
         if (key.Actions is not null && !key.Actions.Contains(action))
             throw new ApiError(HttpStatusCode.Forbidden, "AccessDenied",
-                $"User: {accessKey} is not authorized to perform: route53:{action}");
+                $"User: {accessKey} is not authorized to perform: {service}:{action}");
     }
+
+    private readonly Dictionary<string, string?> _roles = new(StringComparer.Ordinal);
+
+    /// <summary>A role that AssumeRole may hand out, optionally only with this external id.</summary>
+    public void AddRole(string roleArn, string? externalId = null)
+    {
+        lock (_gate) _roles[roleArn] = externalId;
+    }
+
+    /// <summary>
+    /// STS AssumeRole: checks the role and external id, then issues temporary keys (with a session token) that this
+    /// server accepts from then on.
+    /// </summary>
+    public (string AccessKeyId, string SecretAccessKey, string SessionToken, DateTimeOffset Expiration) AssumeRole(string roleArn, string? externalId, string caller)
+    {
+        lock (_gate)
+        {
+            if (!_roles.TryGetValue(roleArn, out var required))
+                throw new ApiError(HttpStatusCode.Forbidden, "AccessDenied", $"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {roleArn}");
+            if (required is not null && required != externalId)
+                throw new ApiError(HttpStatusCode.Forbidden, "AccessDenied", $"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {roleArn} (external id)");
+            string id = "ASIA" + RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16);
+            string secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
+            string token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(60));
+            _keys[id] = (secret, null);
+            return (id, secret, token, _time.GetUtcNow().AddHours(1));
+        }
+    }
+
+    /// <summary>The access key id a verified request was signed with.</summary>
+    public static string? AccessKeyOf(SigningRequest request) =>
+        AuthorizationPattern().Match(Header(request, "Authorization") ?? "") is { Success: true } m ? m.Groups["ak"].Value : null;
 
     private static string? Header(SigningRequest request, string name) =>
         request.Headers.Where(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).FirstOrDefault();

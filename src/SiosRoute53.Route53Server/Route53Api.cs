@@ -52,6 +52,11 @@ internal sealed class Route53Api
             string path = q < 0 ? raw : raw[..q];
             string query = q < 0 ? "" : raw[(q + 1)..];
             var body = await ReadBodyAsync(context.Request, context.RequestAborted);
+            if (path == "/" && HttpMethods.IsPost(context.Request.Method))
+            {
+                await StsAsync(context, query, body, requestId);
+                return;
+            }
             var (operation, handler) = Route(context.Request.Method, path);
             _calls.AddOrUpdate(operation, 1, (_, n) => n + 1);
 
@@ -88,6 +93,55 @@ internal sealed class Route53Api
         {
             // The client went away; nothing to answer.
         }
+    }
+
+    private static readonly XNamespace Sts = "https://sts.amazonaws.com/doc/2011-06-15/";
+
+    /// <summary>
+    /// STS's AssumeRole (query protocol, form-encoded POST), so that -RoleArn can be tested end to end: the caller's
+    /// signature is verified for service "sts", and the temporary keys it gets are accepted for Route 53 afterwards.
+    /// </summary>
+    private async Task StsAsync(HttpContext context, string query, byte[] body, string requestId)
+    {
+        var form = ParseQuery(Encoding.UTF8.GetString(body).Replace("+", "%20"));
+        foreach (var (k, v) in ParseQuery(query)) form.TryAdd(k, v);
+        var signing = new SigningRequest { Method = "POST", Path = "/", Query = query, Body = body };
+        foreach (var header in context.Request.Headers)
+            foreach (var value in header.Value)
+                signing.Headers.Add(new(header.Key, value ?? ""));
+        XDocument doc;
+        try
+        {
+            form.TryGetValue("Action", out var action);
+            _calls.AddOrUpdate("sts:" + action, 1, (_, n) => n + 1);
+            _auth.Verify(signing, action ?? "", "sts");
+            if (action != "AssumeRole") throw new ApiError(HttpStatusCode.BadRequest, "InvalidAction", $"Could not find operation {action} for version 2011-06-15");
+            if (!form.TryGetValue("RoleArn", out var role) || !form.TryGetValue("RoleSessionName", out var session))
+                throw new ApiError(HttpStatusCode.BadRequest, "MissingParameter", "RoleArn and RoleSessionName are required.");
+            form.TryGetValue("ExternalId", out var externalId);
+            var (id, secret, token, expiration) = _auth.AssumeRole(role, externalId, RequestAuthenticator.AccessKeyOf(signing) ?? "?");
+            doc = new XDocument(new XElement(Sts + "AssumeRoleResponse",
+                new XElement(Sts + "AssumeRoleResult",
+                    new XElement(Sts + "Credentials",
+                        new XElement(Sts + "AccessKeyId", id),
+                        new XElement(Sts + "SecretAccessKey", secret),
+                        new XElement(Sts + "SessionToken", token),
+                        new XElement(Sts + "Expiration", expiration.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))),
+                    new XElement(Sts + "AssumedRoleUser",
+                        new XElement(Sts + "AssumedRoleId", "AROA" + id[4..] + ":" + session),
+                        new XElement(Sts + "Arn", role.Replace(":iam::", ":sts::").Replace(":role/", ":assumed-role/") + "/" + session))),
+                new XElement(Sts + "ResponseMetadata", new XElement(Sts + "RequestId", requestId))));
+            context.Response.StatusCode = 200;
+        }
+        catch (ApiError e)
+        {
+            doc = new XDocument(new XElement(Sts + "ErrorResponse",
+                new XElement(Sts + "Error", new XElement(Sts + "Type", "Sender"), new XElement(Sts + "Code", e.Code), new XElement(Sts + "Message", e.Message)),
+                new XElement(Sts + "RequestId", requestId)));
+            context.Response.StatusCode = (int)e.Status;
+        }
+        context.Response.ContentType = "text/xml";
+        await context.Response.WriteAsync(doc.ToString(SaveOptions.DisableFormatting));
     }
 
     private bool OverRate(double perSecond)
