@@ -103,3 +103,56 @@ public sealed class MembershipTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 }
+
+public sealed class TcpRemoteQuorumTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("siosr53-quorum-").FullName;
+
+    private SiosRoute53.Tunables.TunableSet Tunables(string hosts)
+    {
+        string file = Path.Combine(_dir, "tunables");
+        File.WriteAllText(file, $"QUORUM_MODE=tcp_remote\nQUORUM_HOSTS={hosts}\nQUORUM_TIMEOUT_SECS=2\n");
+        return SiosRoute53.Tunables.TunableSet.Load(file);
+    }
+
+    private static int ClosedPort()
+    {
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    [Fact]
+    public async Task More_than_half_of_the_quorum_hosts_must_answer_within_the_timeout()
+    {
+        var open1 = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        var open2 = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        open1.Start();
+        open2.Start();
+        try
+        {
+            string a = $"127.0.0.1:{((System.Net.IPEndPoint)open1.LocalEndpoint).Port}";
+            string b = $"127.0.0.1:{((System.Net.IPEndPoint)open2.LocalEndpoint).Port}";
+            string closed = $"127.0.0.1:{ClosedPort()}";
+            var two = await QuorumEvaluator.TcpRemoteAsync(Tunables($"{a},{b},{closed}"), default);
+            Assert.True(two.Ok, two.Reason);
+            Assert.Contains("2 of 3", two.Reason);
+            var one = await QuorumEvaluator.TcpRemoteAsync(Tunables($"{a},{closed},127.0.0.1:{ClosedPort()}"), default);
+            Assert.False(one.Ok);
+            var half = await QuorumEvaluator.TcpRemoteAsync(Tunables($"{a},{closed}"), default);
+            Assert.False(half.Ok);
+            var none = await QuorumEvaluator.TcpRemoteAsync(Tunables(""), default);
+            Assert.False(none.Ok);
+            Assert.Contains("QUORUM_HOSTS is empty", none.Reason);
+        }
+        finally
+        {
+            open1.Stop();
+            open2.Stop();
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_dir, true);
+}
