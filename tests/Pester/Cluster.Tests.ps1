@@ -24,12 +24,18 @@ BeforeAll {
     $flags = Join-Path $root 'flags'
     New-Item -ItemType Directory $flags | Out-Null
 
+    # The service: a flag file per node; a node whose fail.<address> flag exists refuses to start it.
+    Set-Content (Join-Path $flags 'start.sh') @"
+addr=`$(ip -4 -o addr show eth0 | awk '{print `$4}' | cut -d/ -f1)
+if [ -f '$flags/fail.'`$addr ]; then echo "the service refuses to start on `$addr" >&2; exit 1; fi
+touch '$flags/web.'`$addr
+"@
     Invoke-InLab $lab node1 @"
 New-HaCluster lab -NodeName node1 -Path $($lab.Addresses.node1):7353 | Out-Null
 Export-HaClusterKey '$root/lab.key' -WarningAction SilentlyContinue | Out-Null
 New-HaIpResource web-ip $($lab.Addresses.node1) | Out-Null
 New-HaRoute53Resource web-dns app.corp.example -HostedZoneId $($lab.ZoneId) -IpResource web-ip -EndpointUrl $($lab.ServerEndpoint) | Out-Null
-New-HaServiceResource web -StartCommand 'touch $flags/web.`$(hostname -s).`$(ip -4 -o addr show eth0 | cut -d\" \" -f7 | cut -d/ -f1)' -StopCommand 'true' -CheckCommand 'true' -DependsOn web-dns | Out-Null
+New-HaServiceResource web -StartCommand 'bash $flags/start.sh' -StopCommand 'true' -CheckCommand 'true' -DependsOn web-dns | Out-Null
 "@ | Out-Null
     Start-LabAgent $lab node1
     Invoke-InLab $lab node2 "Join-HaCluster -NodeName node2 -Path $($lab.Addresses.node2):7353 -KeyFile '$root/lab.key' -Peer $($lab.Addresses.node1):7353 | Out-Null" | Out-Null
@@ -181,6 +187,22 @@ function Send([byte[]] `$bytes) {
         $rejected | Should -Match 'replay'
         $rejected | Should -Match 'frame length'
         (Invoke-InLab $lab witness "(Get-HaCluster | Where-Object Name -EQ node1).Reachable") | Should -Be 'True'
+    }
+
+    It 'a switchover to a node that cannot start the hierarchy brings it back to the source' {
+        Get-Owner | Should -Be 'node1'
+        $fail = Join-Path $flags "fail.$($lab.Addresses.node2)"
+        New-Item -ItemType File $fail | Out-Null
+        try {
+            $result = Invoke-InLab $lab witness "`$r = Invoke-Switchover web -ToNode node2 -Force -ErrorAction SilentlyContinue; `"`$(`$r.Succeeded)|`$(`$r.Message)`""
+            $ok, $message = $result -split '\|', 2
+            $ok | Should -Be 'False'
+            $message | Should -Match "it is back on 'node1'"
+        }
+        finally { Remove-Item $fail }
+        Get-Owner | Should -Be 'node1'
+        Get-RecordAddress | Should -Be $lab.Addresses.node1
+        (Get-LabEvents $lab node2 | Where-Object { $_.tag -eq 'web' -and $_.action -eq 'restore' } | Select-Object -Last 1).message | Should -Match 'refuses to start'
     }
 
     It '4. with fencing off, two nodes forced to take over at once: exactly one wins the record, every time' {
