@@ -2,7 +2,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $modulePath = Get-TestModulePath
     Set-TestAwsEnvironment
-    $server = Start-TestRoute53Server -Zone 'corp.example', 'other.example'
+    $server = Start-TestRoute53Server -Zone 'corp.example', 'other.example' -Role 'arn:aws:iam::123456789012:role/siosroute53:ext-7'
     Import-Module $modulePath -Force
 }
 
@@ -90,6 +90,22 @@ Describe 'Get-HaRoute53Zone' {
             (Get-HaRoute53Zone -EndpointUrl $server.Endpoint -ProfileName lab -ProfileLocation $file).Count | Should -Be 2
         }
         finally { Set-TestAwsEnvironment }
+    }
+}
+
+Describe 'Assuming a role' {
+    It 'lists zones with the keys of an assumed role (-RoleArn, -ExternalId)' {
+        $env:AWS_ENDPOINT_URL_STS = $server.Endpoint
+        try {
+            $zones = Get-HaRoute53Zone -EndpointUrl $server.Endpoint -RoleArn 'arn:aws:iam::123456789012:role/siosroute53' -ExternalId 'ext-7' -Verbose 4>&1
+            ($zones | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Count | Should -Be 2
+            ($zones | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match "assuming role 'arn:aws:iam::123456789012:role/siosroute53'"
+        }
+        finally { Remove-Item Env:AWS_ENDPOINT_URL_STS }
+    }
+
+    It 'refuses a malformed role ARN before calling anything' {
+        { Get-HaRoute53Zone -EndpointUrl $server.Endpoint -RoleArn 'siosroute53' -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
     }
 }
 

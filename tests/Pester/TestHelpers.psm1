@@ -27,7 +27,8 @@ function Start-TestRoute53Server {
         [double] $PropagationSeconds = 0.3,
         [double] $Rate = 0,
         [string] $ListenAddress = '127.0.0.1',
-        [string] $DnsEndpoint
+        [string] $DnsEndpoint,
+        [string[]] $Role = @()
     )
     $dll = Join-Path $env:SIOSR53_TEST_SERVER 'SiosRoute53.Route53Server.dll'
     $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
@@ -35,6 +36,7 @@ function Start-TestRoute53Server {
     foreach ($a in @('--listen', "${ListenAddress}:0", '--propagation', "$PropagationSeconds", '--rate', "$Rate")) { $psi.ArgumentList.Add($a) }
     if ($DnsEndpoint) { $psi.ArgumentList.Add('--dns'); $psi.ArgumentList.Add($DnsEndpoint) }
     foreach ($z in $Zone) { $psi.ArgumentList.Add('--zone'); $psi.ArgumentList.Add($z) }
+    foreach ($r in $Role) { $psi.ArgumentList.Add('--role'); $psi.ArgumentList.Add($r) }
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
     $psi.UseShellExecute = $false
