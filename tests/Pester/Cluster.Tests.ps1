@@ -4,6 +4,7 @@
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot '../../lab/ClusterLab.psm1') -Force
     $skipReason = Test-ClusterLabSupport
+    if ($skipReason) { Write-Warning "The cluster tests are skipped: $skipReason." }
 }
 
 BeforeAll {
