@@ -356,12 +356,17 @@ public sealed partial class ResourceManager
         });
     }
 
+    private string? _nodeName;
+
+    /// <summary>This node's name, read once: it only changes when the node joins or creates a cluster, never under a manager.</summary>
+    private string NodeName => _nodeName ??= _store.Read().NodeName is { Length: > 0 } n ? n : StateStore.DefaultNodeName();
+
     private void Record(string? tag, string action, string outcome, string message, TimeSpan? duration = null, int? apiCalls = null)
     {
         _store.Append(new HaEvent
         {
             Time = Time.GetUtcNow(),
-            Node = _store.Read().NodeName is { Length: > 0 } n ? n : StateStore.DefaultNodeName(),
+            Node = NodeName,
             Tag = tag,
             Action = action,
             Outcome = outcome,

@@ -128,7 +128,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit
                     throw new ResourceActionException($"Route 53 refused the change to {name} {attempt} time(s): {string.Join(" ", e.Messages)}", e) { ApiCalls = (int)client.CallCount };
                 context.Log($"{context.Tag}: the record changed under us ({string.Join(" ", e.Messages)}); reading it again.");
             }
-            catch (Route53Exception e) when (Retryable(e) && attempt < tries)
+            catch (Route53Exception e) when (e.IsRetryable && attempt < tries)
             {
                 context.Log($"{context.Tag}: updating {name} failed ({e.Code}), attempt {attempt} of {tries} (ROUTE53_RECORD_TRY_COUNT); next in {pause.TotalSeconds:0} s.");
                 await Task.Delay(pause, time, cancellationToken);
@@ -136,7 +136,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit
             catch (Route53Exception e)
             {
                 throw new ResourceActionException(
-                    $"Could not update {name} in zone {s.HostedZoneId}: {e.Message}" + (Retryable(e) ? $" (after {attempt} attempts, ROUTE53_RECORD_TRY_COUNT)" : ""), e) { ApiCalls = (int)client.CallCount };
+                    $"Could not update {name} in zone {s.HostedZoneId}: {e.Message}" + (e.IsRetryable ? $" (after {attempt} attempts, ROUTE53_RECORD_TRY_COUNT)" : ""), e) { ApiCalls = (int)client.CallCount };
             }
         }
 
@@ -169,8 +169,6 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit
         }
         return new KitResult($"{action}; INSYNC after {insync.Elapsed.TotalSeconds:0.0} s ({insync.Polls} poll(s)); read back {address}.", (int)client.CallCount);
     }
-
-    private static bool Retryable(Route53Exception e) => e.IsRetryable;
 
     public Task<KitResult> RemoveAsync(KitContext context, CancellationToken cancellationToken) =>
         Task.FromResult(new KitResult($"{DnsNames.Normalize(Route53Settings.For(context.Resource, context.NodeName).RecordName)} is left as it is; the next owner rewrites it."));
