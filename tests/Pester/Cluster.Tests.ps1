@@ -58,8 +58,14 @@ New-HaServiceResource web -StartCommand 'bash $flags/start.sh' -StopCommand 'tru
 
 AfterAll {
     if ($lab) {
+        # Keep the agents' logs beside the test results, and show what each agent decided (not its API calls).
+        $logs = Join-Path (Split-Path $env:SIOSR53_TEST_MODULE) 'test/cluster-logs'
+        New-Item -ItemType Directory -Force $logs | Out-Null
         foreach ($name in 'node1', 'node2', 'witness') {
-            if ($lab.Agents[$name]) { Write-Host "---- $name agent log (tail)"; Get-Content $lab.Agents[$name].Log -Tail 15 | Write-Host }
+            if (-not $lab.Agents[$name]) { continue }
+            Copy-Item $lab.Agents[$name].Log (Join-Path $logs "$name.log") -ErrorAction Ignore
+            Write-Host "---- $name agent decisions"
+            Get-Content $lab.Agents[$name].Log | Where-Object { $_ -match ' (agent|heartbeat|quorum|failover|reconcile|configuration|security|cluster) \S+: ' } | Write-Host
         }
         Remove-ClusterLab $lab
     }
