@@ -21,7 +21,11 @@ public static class MessageTypes
 
 public sealed record ResourceStateReport(string Tag, ResourceState State);
 
-public sealed record HeartbeatBody(string Node, long ConfigRevision, string ConfigAuthor, List<ResourceStateReport> Resources, bool Quorum);
+/// <summary>
+/// A node's heartbeat: its configuration revision and the states of its resources, as of <see cref="AsOf"/> (the
+/// sender's clock, in ticks): a receiver keeps the newest report from each sender, whichever arrives last.
+/// </summary>
+public sealed record HeartbeatBody(string Node, long ConfigRevision, string ConfigAuthor, List<ResourceStateReport> Resources, bool Quorum, long AsOf = 0);
 
 /// <summary>The cluster-wide configuration: what every node must agree on.</summary>
 public sealed record ClusterConfig(

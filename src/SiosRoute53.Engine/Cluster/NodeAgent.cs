@@ -47,6 +47,7 @@ public sealed class NodeAgent
         public List<ResourceStateReport> Resources = new();
         public long ConfigRevision;
         public string ConfigAuthor = "";
+        public long ReportAsOf;
     }
 
     public NodeAgent(StateStore store, ResourceManager manager, Func<TunableSet> tunables, KitEnvironment environment, Action<string> log)
@@ -255,7 +256,7 @@ public sealed class NodeAgent
     {
         var state = _store.Read();
         var mine = state.States.Where(s => s.Node.Equals(_self, StringComparison.OrdinalIgnoreCase)).Select(s => new ResourceStateReport(s.Tag, s.State)).ToList();
-        return new HeartbeatBody(_self, state.ConfigRevision, state.ConfigAuthor, mine, _quorum);
+        return new HeartbeatBody(_self, state.ConfigRevision, state.ConfigAuthor, mine, _quorum, _time.GetUtcNow().UtcTicks);
     }
 
     private void Heard(string from, HeartbeatBody body)
@@ -265,6 +266,9 @@ public sealed class NodeAgent
         {
             info.LastHeard = _time.GetTimestamp();
             info.EverHeard = true;
+            // A heartbeat and a reply cross on the wire: an older report must not replace a newer one.
+            if (body.AsOf < info.ReportAsOf) return;
+            info.ReportAsOf = body.AsOf;
             info.Resources = body.Resources;
             info.ConfigRevision = body.ConfigRevision;
             info.ConfigAuthor = body.ConfigAuthor;
