@@ -107,6 +107,10 @@ Describe 'A two-node cluster with a witness, in network namespaces' -Skip:([bool
     }
 
     It '2. takes over when the owner''s agent is killed (SIGKILL), within detection + INSYNC time' {
+        # Takeover decisions rest on what node2 last heard: kill only once node2 has heard that node1 runs web.
+        $null = Wait-LabCondition -Seconds 15 -Because 'node2 has heard that node1 has web in service' {
+            (Invoke-InLab $lab witness "(Get-HaCluster | Where-Object Name -EQ node2).PeersInService['node1'] -contains 'web'") -eq 'True'
+        }
         $killed = [DateTime]::UtcNow
         Stop-LabAgent $lab node1 -Signal KILL
         $null = Wait-LabCondition -Seconds 60 -Because 'node2 takes web over' { (Get-LabResourceState $lab node2 web) -eq 'ISP' }

@@ -19,6 +19,9 @@ public sealed class HaClusterMember
 
     /// <summary>How this member sees the others: name → alive.</summary>
     public IReadOnlyDictionary<string, bool> Sees { get; init; } = new Dictionary<string, bool>();
+
+    /// <summary>What this member last heard each other member has in service: name → tags. Takeover decisions use it.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> PeersInService { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
     public IReadOnlyList<ResourceStateReport> Resources { get; init; } = Array.Empty<ResourceStateReport>();
     public string? Problem { get; init; }
 }
@@ -71,6 +74,8 @@ public sealed class ClusterClient(StateStore store, TimeProvider? time = null)
                         Resources = reply.Resources,
                         InService = reply.Resources.Where(r => r.State is ResourceState.ISP or ResourceState.ISU).Select(r => r.Tag).ToList(),
                         Sees = reply.Peers.ToDictionary(p => p.Name, p => p.Alive),
+                        PeersInService = reply.Peers.ToDictionary(p => p.Name,
+                            p => (IReadOnlyList<string>)p.Resources.Where(r => r.State is ResourceState.ISP or ResourceState.ISU).Select(r => r.Tag).ToList()),
                     };
                 }
                 catch (PeerRequestException e) { problem = e.Message; }
