@@ -5,9 +5,8 @@ internal static class TestPaths
     /// <summary>The project's root: the folder that holds SiosRoute53.sln.</summary>
     public static string Root { get; } = FindRoot();
 
-    /// <summary>../shared/reference beside the project's root (overridable with SIOSR53_SHARED for unusual layouts).</summary>
-    public static string SharedReference =>
-        Path.Combine(Environment.GetEnvironmentVariable("SIOSR53_SHARED") ?? Path.Combine(Root, "..", "shared"), "reference");
+    /// <summary>Third-party test inputs kept in the repository (tests/TestData, with their licences and a NOTICE).</summary>
+    public static string TestData => Path.Combine(Root, "tests", "TestData");
 
     private static string FindRoot()
     {

@@ -3,10 +3,10 @@ using SiosRoute53.Aws;
 
 namespace SiosRoute53.Tests.Unit.Aws;
 
-/// <summary>AWS's Signature Version 4 test vectors, header-signing form, loaded from ../shared/reference.</summary>
+/// <summary>AWS's Signature Version 4 test vectors, header-signing form, kept in tests/TestData (Apache-2.0, see its NOTICE).</summary>
 public class SigV4TestSuiteTests
 {
-    public static string SuiteDirectory => Path.Combine(TestPaths.SharedReference, "aws-sigv4-test-suite", "v4");
+    public static string SuiteDirectory => Path.Combine(TestPaths.TestData, "aws-sigv4-test-suite", "v4");
 
     public static IEnumerable<object[]> Cases() =>
         Directory.GetDirectories(SuiteDirectory).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal).Select(n => new object[] { n! });
