@@ -28,6 +28,7 @@ public sealed class NodeAgent
     private readonly ReplayGuard _replay;
     private readonly SemaphoreSlim _actions = new(1, 1);
     private readonly long _startedAt;
+    private TimeSpan _deadAfter = TimeSpan.FromSeconds(15);
     private ClusterKey _key = null!;
     private string _self = "";
     private string _cluster = "";
@@ -178,6 +179,7 @@ public sealed class NodeAgent
         switch (request.Type)
         {
             case MessageTypes.Heartbeat:
+                if (!Observing(_deadAfter)) throw new ProtocolException("this node cannot observe its peers any more; it does not answer heartbeats");
                 Heard(request.From, request.BodyAs<HeartbeatBody>());
                 return Reply(MessageTypes.Heartbeat, OwnHeartbeat());
             case MessageTypes.GetConfig:
@@ -292,23 +294,32 @@ public sealed class NodeAgent
 
     private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
     {
+        var interval = TimeSpan.FromSeconds(5);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var tunables = _tunables();
-            var interval = tunables.Seconds("LCMHBEATTIME");
             var tick = _time.GetTimestamp();
             try
             {
+                var tunables = _tunables();
+                interval = tunables.Seconds("LCMHBEATTIME");
                 await HeartbeatRoundAsync(tunables, cancellationToken);
             }
-            catch (Exception e) when (e is StoreException or TunablesFileException or IOException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                _log("heartbeat round failed: " + e.Message);
+                // No exception ends the loop: a node that stopped observing would still answer heartbeats and
+                // never fence or fail over. The fault is an event; heartbeats are refused while it lasts.
+                if (Volatile.Read(ref _failingSince) == 0) Volatile.Write(ref _failingSince, _time.GetTimestamp());
+                Event(null, "agent", "error", $"The heartbeat round failed ({e.GetType().Name}): {e.Message}. Going on.");
             }
             var rest = interval - _time.GetElapsedTime(tick);
             if (rest > TimeSpan.Zero) await Task.Delay(rest, _time, cancellationToken);
         }
     }
+
+    private long _failingSince;
+
+    /// <summary>False when every heartbeat round has failed for longer than the dead time: this node cannot observe.</summary>
+    private bool Observing(TimeSpan deadAfter) => Volatile.Read(ref _failingSince) is var since && (since == 0 || _time.GetElapsedTime(since) < deadAfter);
 
     private async Task HeartbeatRoundAsync(TunableSet tunables, CancellationToken cancellationToken)
     {
@@ -343,6 +354,8 @@ public sealed class NodeAgent
             info.Alive = alive;
         }
 
+        Volatile.Write(ref _failingSince, 0);
+        _deadAfter = deadAfter;
         await SyncConfigurationAsync(client, state, cancellationToken);
         if (!settled) return;
 
@@ -544,7 +557,7 @@ public sealed class NodeAgent
         {
             TimeSpan interval;
             try { interval = _tunables().Seconds("LKCHECKINTERVAL"); }
-            catch (TunablesFileException e) { _log(e.Message); interval = TimeSpan.FromSeconds(120); }
+            catch (Exception e) when (e is not OperationCanceledException) { _log(e.Message); interval = TimeSpan.FromSeconds(120); }
             await Task.Delay(interval, _time, cancellationToken);
             // Not before this node has heard its peers and stood down where another node has taken over.
             if (!_quorum || !_reconciled) continue;
@@ -576,9 +589,9 @@ public sealed class NodeAgent
                     await HandOverAsync(_store.Read(), root, $"local recovery failed on '{_self}'", cancellationToken);
                 }
             }
-            catch (Exception e) when (e is StoreException or TunablesFileException or ResourceBusyException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                _log("check round failed: " + e.Message);
+                Event(null, "agent", "error", $"The check round failed ({e.GetType().Name}): {e.Message}. Going on.");
             }
         }
     }
