@@ -40,6 +40,8 @@ public sealed class GetHaClusterCommand : NodeCmdlet
 {
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        foreach (var m in await new ClusterClient(new StateStore(ResolvedStateDirectory)).StatusAsync(cancellationToken)) Emit(m);
+        var store = new StateStore(ResolvedStateDirectory);
+        if (ClusterSettings.TwoNodeWarning(store.Read(), ResolvedTunablesPath) is { } warning) Warn(warning);
+        foreach (var m in await new ClusterClient(store).StatusAsync(cancellationToken)) Emit(m);
     }
 }

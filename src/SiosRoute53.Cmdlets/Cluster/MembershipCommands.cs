@@ -28,6 +28,7 @@ public sealed class NewHaClusterCommand : NodeCmdlet
         if (!await OnPipelineThread(() => ShouldProcess($"cluster '{Name}' with node '{NodeName}' on {string.Join(", ", Path)}", "Create"))) return;
         var state = new ClusterService(new StateStore(ResolvedStateDirectory)).Create(Name, NodeName, Path);
         Verbose($"Cluster key written to {ClusterKey.PathIn(ResolvedStateDirectory)} (root only). Hand it to joining nodes with Export-HaClusterKey.");
+        if (ClusterSettings.TwoNodeWarning(state, ResolvedTunablesPath) is { } warning) Warn(warning);
         foreach (var m in state.Members) Emit(m);
     }
 }
@@ -63,6 +64,7 @@ public sealed class JoinHaClusterCommand : NodeCmdlet
         var service = new ClusterService(new StateStore(ResolvedStateDirectory));
         var state = await service.JoinAsync(NodeName, Path, keyFile, Peer, Witness ? MemberRole.Witness : MemberRole.Node, cancellationToken);
         Verbose($"Joined cluster '{state.ClusterName}'; configuration revision {state.ConfigRevision}. Start the agent with Start-HaNode.");
+        if (ClusterSettings.TwoNodeWarning(state, ResolvedTunablesPath) is { } warning) Warn(warning);
         foreach (var m in state.Members) Emit(m);
     }
 }

@@ -22,7 +22,8 @@ public sealed class GetHaEventCommand : NodeCmdlet
     public int? Newest { get; set; }
 
     [Parameter]
-    [ValidateSet("create", "remove-resource", "dependency", "restore", "remove", "rollback", "quickCheck", "recover")]
+    [ValidateSet("create", "remove-resource", "dependency", "restore", "remove", "rollback", "quickCheck", "recover",
+        "agent", "heartbeat", "quorum", "failover", "configuration", "cluster", "security", "extend")]
     public string[] Action { get; set; } = Array.Empty<string>();
 
     private readonly List<string> _tags = new();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SiosRoute53.Model;
 
 namespace SiosRoute53.Cluster;
@@ -19,13 +20,41 @@ public static class MessageTypes
     public const string Error = "error";
 }
 
-public sealed record ResourceStateReport(string Tag, ResourceState State);
+/// <summary>What a node says about its claim on a hierarchy besides its state.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<OwnershipClaim>))]
+public enum OwnershipClaim
+{
+    None,
+    /// <summary>It is bringing the hierarchy in service: the others know before the record moves.</summary>
+    Restoring,
+    /// <summary>It took the hierarchy out of service because it lost quorum: it comes back when quorum returns.</summary>
+    Fenced,
+}
+
+/// <summary>
+/// One resource's state on the reporting node, the generation of its ownership (grows with every new owner) and the
+/// node's claim on it.
+/// </summary>
+public sealed record ResourceStateReport(string Tag, ResourceState State, long Generation = 0, OwnershipClaim Claim = OwnershipClaim.None)
+{
+    public bool InService => State is ResourceState.ISP or ResourceState.ISU;
+
+    /// <summary>In service, or on its way: the node is, or is about to be, the owner.</summary>
+    public bool Owns => InService || Claim == OwnershipClaim.Restoring;
+}
 
 /// <summary>
 /// A node's heartbeat: its configuration revision and the states of its resources, as of <see cref="AsOf"/> (the
 /// sender's clock, in ticks): a receiver keeps the newest report from each sender, whichever arrives last.
+/// <see cref="Hears"/> lists the members the sender hears (what WITNESS_MODE=remote_verify asks);
+/// <see cref="Leaving"/> says its agent is stopping cleanly, so the others shrink the expected votes instead of
+/// counting it lost.
 /// </summary>
-public sealed record HeartbeatBody(string Node, long ConfigRevision, string ConfigAuthor, List<ResourceStateReport> Resources, bool Quorum, long AsOf = 0);
+public sealed record HeartbeatBody(string Node, long ConfigRevision, string ConfigAuthor, List<ResourceStateReport> Resources, bool Quorum, long AsOf = 0,
+    List<string>? Hears = null, bool Leaving = false, int Version = HeartbeatBody.CurrentVersion)
+{
+    public const int CurrentVersion = 2;
+}
 
 /// <summary>The cluster-wide configuration: what every node must agree on.</summary>
 public sealed record ClusterConfig(
@@ -53,6 +82,6 @@ public sealed record StepReply(string Tag, string Action, string Outcome, string
 
 public sealed record ExtensionBody(List<ResourceDefinition> Resources, Dictionary<string, List<string>> Children);
 
-public sealed record StatusReply(string Node, bool Quorum, List<PeerView> Peers, List<ResourceStateReport> Resources, long ConfigRevision);
+public sealed record StatusReply(string Node, bool Quorum, List<PeerView> Peers, List<ResourceStateReport> Resources, long ConfigRevision, string? QuorumReason = null, string? Warning = null);
 
 public sealed record PeerView(string Name, MemberRole Role, bool Alive, double? SecondsSinceHeard, List<ResourceStateReport> Resources);

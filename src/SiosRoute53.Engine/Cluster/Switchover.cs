@@ -14,6 +14,9 @@ public sealed class HaClusterMember
     public required IReadOnlyList<string> Paths { get; init; }
     public required bool Reachable { get; init; }
     public bool? Quorum { get; init; }
+
+    /// <summary>Why this member has quorum or not, in its own words ("majority: 2 of 3 members reachable; not expected: …").</summary>
+    public string? QuorumReason { get; init; }
     public long? ConfigRevision { get; init; }
     public IReadOnlyList<string> InService { get; init; } = Array.Empty<string>();
 
@@ -70,12 +73,13 @@ public sealed class ClusterClient(StateStore store, TimeProvider? time = null)
                         Paths = m.Paths,
                         Reachable = true,
                         Quorum = reply.Quorum,
+                        QuorumReason = reply.QuorumReason,
                         ConfigRevision = reply.ConfigRevision,
                         Resources = reply.Resources,
-                        InService = reply.Resources.Where(r => r.State is ResourceState.ISP or ResourceState.ISU).Select(r => r.Tag).ToList(),
+                        InService = reply.Resources.Where(r => r.InService).Select(r => r.Tag).ToList(),
                         Sees = reply.Peers.ToDictionary(p => p.Name, p => p.Alive),
                         PeersInService = reply.Peers.ToDictionary(p => p.Name,
-                            p => (IReadOnlyList<string>)p.Resources.Where(r => r.State is ResourceState.ISP or ResourceState.ISU).Select(r => r.Tag).ToList()),
+                            p => (IReadOnlyList<string>)p.Resources.Where(r => r.InService).Select(r => r.Tag).ToList()),
                     };
                 }
                 catch (PeerRequestException e) { problem = e.Message; }

@@ -3,20 +3,48 @@ using SiosRoute53.Route53;
 namespace SiosRoute53.Kits;
 
 /// <summary>
-/// The TXT record beside a managed A record that says which cluster, resource and node own it:
-/// <c>_siosroute53.app.corp.example. TXT "siosroute53 cluster=lab resource=app-dns node=node1"</c>.
-/// It changes in the same batch as the A record, so the two never disagree.
+/// The TXT record beside a managed A record that says which cluster, resource and node own it, and the ownership
+/// generation: <c>_siosroute53.app.corp.example. TXT "siosroute53 cluster=lab resource=app-dns node=node1 generation=3"</c>.
+/// It changes in the same batch as the A record, so the two never disagree. Two marks are equal when they name the
+/// same owner, whatever their generations.
 /// </summary>
 public sealed record OwnershipMark(string Cluster, string Resource, string Node)
 {
     public const string Prefix = "_siosroute53.";
     private const string Marker = "siosroute53";
+    private static readonly AsyncLocal<long?> Claimed = new();
+
+    /// <summary>Grows with every new owner; 0 in marks written before generations existed.</summary>
+    public long Generation { get; init; }
 
     public static string NameFor(string recordName) => Prefix + DnsNames.Normalize(recordName);
 
-    public string Value => $"\"{Marker} cluster={Cluster} resource={Resource} node={Node}\"";
+    public string Value => $"\"{Marker} cluster={Cluster} resource={Resource} node={Node}" + (Generation > 0 ? $" generation={Generation}" : "") + "\"";
 
     public ResourceRecordSet ToRecordSet(string recordName, long ttl) => new(NameFor(recordName), "TXT", ttl, new[] { Value });
+
+    public bool Equals(OwnershipMark? other) => other is not null && Cluster == other.Cluster && Resource == other.Resource && Node == other.Node;
+
+    public override int GetHashCode() => HashCode.Combine(Cluster, Resource, Node);
+
+    /// <summary>
+    /// The generation the cluster agent claims for the restore running in this async flow (null outside the agent:
+    /// an operator's start takes the next generation after the mark's).
+    /// </summary>
+    public static long? ClaimedGeneration => Claimed.Value;
+
+    /// <summary>Claims <paramref name="generation"/> for the restores started in this async flow until disposed.</summary>
+    public static IDisposable ClaimGeneration(long generation)
+    {
+        var before = Claimed.Value;
+        Claimed.Value = generation;
+        return new Restore(() => Claimed.Value = before);
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
 
     /// <summary>Reads a mark from a TXT record set; null when it is not one of ours.</summary>
     public static OwnershipMark? Parse(ResourceRecordSet? set)
@@ -28,7 +56,7 @@ public sealed record OwnershipMark(string Cluster, string Resource, string Node)
             if (words.Length == 0 || words[0] != Marker) continue;
             var fields = words.Skip(1).Select(w => w.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
             if (fields.TryGetValue("cluster", out var c) && fields.TryGetValue("resource", out var r) && fields.TryGetValue("node", out var n))
-                return new OwnershipMark(c, r, n);
+                return new OwnershipMark(c, r, n) { Generation = fields.TryGetValue("generation", out var g) && long.TryParse(g, out var gen) && gen > 0 ? gen : 0 };
         }
         return null;
     }

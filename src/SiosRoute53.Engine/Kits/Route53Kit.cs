@@ -87,6 +87,11 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit
                     return new KitResult($"{name} already holds {address} and is owned by this node; nothing to change.", (int)client.CallCount);
 
                 bool ours = mark is not null && mark.Cluster == context.ClusterName;
+                // A node whose claim is older than the mark's (it was paused or cut off while another took over) stands down.
+                if (ours && mark!.Node != context.NodeName && OwnershipMark.ClaimedGeneration is { } claim && mark.Generation > claim)
+                    throw new OwnershipLostException(
+                        $"{name} is owned by node '{mark.Node}' with ownership generation {mark.Generation}, newer than this node's claim ({claim}); " +
+                        "nothing was changed and this node stands down.") { ApiCalls = (int)client.CallCount };
                 if (recovering && ours && mark!.Node != context.NodeName && !Holds(a, address))
                     throw new OwnershipLostException(
                         $"{name} now holds {Describe(a)} and belongs to node '{mark.Node}' of this cluster: that node took the hierarchy over. " +
@@ -109,7 +114,8 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit
                     changes.Add(new Change(ChangeAction.CREATE, new ResourceRecordSet(name, "A", ttl, new[] { address.ToString() })));
                 }
                 if (markSet is not null) changes.Add(new Change(ChangeAction.DELETE, markSet));
-                changes.Add(new Change(ChangeAction.CREATE, mine.ToRecordSet(name, ttl)));
+                long generation = OwnershipMark.ClaimedGeneration ?? (ours ? mark!.Generation + 1 : 1);
+                changes.Add(new Change(ChangeAction.CREATE, (mine with { Generation = generation }).ToRecordSet(name, ttl)));
                 action = a is null ? $"created {name} → {address}" : Holds(a, address) ? $"marked {name} as owned by {context.NodeName}" : $"swapped {name} from {string.Join(", ", a.Values)} to {address}";
                 context.Log($"{context.Tag}: submitting one change batch: {string.Join("; ", changes.Select(c => $"{c.Action} {c.RecordSet}"))}");
                 change = await client.ChangeResourceRecordSetsAsync(s.HostedZoneId, changes,

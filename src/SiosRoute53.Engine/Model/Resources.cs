@@ -131,4 +131,7 @@ public sealed record HaEvent
     public required string Message { get; init; }
     public TimeSpan? Duration { get; init; }
     public int? ApiCalls { get; init; }
+
+    /// <summary>For a cluster decision: the rule that made it (see about_SiosRoute53), so the history says why.</summary>
+    public string? Rule { get; init; }
 }

@@ -99,7 +99,7 @@ public sealed class MembershipTests : IDisposable
     [InlineData(2, 2, true)]
     [InlineData(5, 3, true)]
     public void Majority_needs_more_than_half(int members, int reachable, bool ok) =>
-        Assert.Equal(ok, QuorumEvaluator.Majority(members, reachable).Ok);
+        Assert.Equal(ok, MajorityQuorum.Majority(members, reachable).Ok);
 
     public void Dispose() => Directory.Delete(_dir, true);
 }
@@ -108,11 +108,12 @@ public sealed class TcpRemoteQuorumTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("siosr53-quorum-").FullName;
 
-    private SiosRoute53.Tunables.TunableSet Tunables(string hosts)
+    private Task<QuorumVerdict> Probe(string hosts)
     {
         string file = Path.Combine(_dir, "tunables");
         File.WriteAllText(file, $"QUORUM_MODE=tcp_remote\nQUORUM_HOSTS={hosts}\nQUORUM_TIMEOUT_SECS=2\n");
-        return SiosRoute53.Tunables.TunableSet.Load(file);
+        var settings = ClusterSettings.From(SiosRoute53.Tunables.TunableSet.Load(file));
+        return TcpRemoteQuorum.ProbeAsync(settings.QuorumHosts, settings.QuorumTimeout, default);
     }
 
     private static int ClosedPort()
@@ -136,14 +137,14 @@ public sealed class TcpRemoteQuorumTests : IDisposable
             string a = $"127.0.0.1:{((System.Net.IPEndPoint)open1.LocalEndpoint).Port}";
             string b = $"127.0.0.1:{((System.Net.IPEndPoint)open2.LocalEndpoint).Port}";
             string closed = $"127.0.0.1:{ClosedPort()}";
-            var two = await QuorumEvaluator.TcpRemoteAsync(Tunables($"{a},{b},{closed}"), default);
+            var two = await Probe($"{a},{b},{closed}");
             Assert.True(two.Ok, two.Reason);
             Assert.Contains("2 of 3", two.Reason);
-            var one = await QuorumEvaluator.TcpRemoteAsync(Tunables($"{a},{closed},127.0.0.1:{ClosedPort()}"), default);
+            var one = await Probe($"{a},{closed},127.0.0.1:{ClosedPort()}");
             Assert.False(one.Ok);
-            var half = await QuorumEvaluator.TcpRemoteAsync(Tunables($"{a},{closed}"), default);
+            var half = await Probe($"{a},{closed}");
             Assert.False(half.Ok);
-            var none = await QuorumEvaluator.TcpRemoteAsync(Tunables(""), default);
+            var none = await Probe("");
             Assert.False(none.Ok);
             Assert.Contains("QUORUM_HOSTS is empty", none.Reason);
         }

@@ -1,0 +1,234 @@
+using System.Threading.Channels;
+using SiosRoute53.Hierarchy;
+using SiosRoute53.Kits;
+using SiosRoute53.Model;
+
+namespace SiosRoute53.Cluster;
+
+/// <summary>
+/// Runs the planner's actions, one at a time, on its own loop: observation (heartbeats, the peer table, quorum)
+/// never waits on a restore, an INSYNC wait or a handover. Resource operations from any source (planned actions,
+/// a peer's switchover request, the check loop) go through one lock; fencing cancels a check or a takeover in
+/// progress rather than waiting behind it. The executor is the only writer of <see cref="AgentMemory"/>.
+/// </summary>
+public sealed class ActionExecutor
+{
+    private readonly ResourceManager _manager;
+    private readonly Func<ClusterSettings> _settings;
+    private readonly ClusterEvents _events;
+    private readonly TimeProvider _time;
+    private readonly Kits.KitEnvironment _environment;
+    private readonly Channel<PlannedAction> _queue = Channel.CreateUnbounded<PlannedAction>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _operations = new(1, 1);
+    private readonly object _write = new();
+    private readonly Dictionary<string, string> _lastDecision = new(StringComparer.OrdinalIgnoreCase);
+    private AgentMemory _memory = AgentMemory.Empty;
+    private CancellationTokenSource? _cancellable;
+
+    /// <summary>Sends a heartbeat round now (after the memory changed) and waits for it, bounded by the heartbeat timeout.</summary>
+    public Func<CancellationToken, Task> Announce { get; set; } = _ => Task.CompletedTask;
+
+    /// <summary>Asks the next node by priority to take a hierarchy over.</summary>
+    public Func<string, string, CancellationToken, Task> HandOver { get; set; } = (_, _, _) => Task.CompletedTask;
+
+    public ActionExecutor(ResourceManager manager, Func<ClusterSettings> settings, ClusterEvents events, Kits.KitEnvironment environment)
+    {
+        _manager = manager;
+        _settings = settings;
+        _events = events;
+        _environment = environment;
+        _time = environment.Time;
+    }
+
+    public AgentMemory Memory => Volatile.Read(ref _memory);
+
+    private void Remember(Func<AgentMemory, AgentMemory> change)
+    {
+        lock (_write) Volatile.Write(ref _memory, change(_memory));
+    }
+
+    private OperationOptions Options(bool force = false) => new() { Force = force, Log = _events.Log };
+
+    /// <summary>Takes a plan: decisions not to act are recorded once per change; actions are queued, never awaited.</summary>
+    public void Post(IReadOnlyList<PlannedAction> plan)
+    {
+        foreach (var action in plan)
+        {
+            switch (action.Kind)
+            {
+                case PlanKind.Hold:
+                    Decided(action, "held");
+                    break;
+                case PlanKind.Settle:
+                    Remember(m => m with { Settled = true });
+                    break;
+                case PlanKind.ForgetFenced:
+                    Remember(m => m with { Fenced = m.Fenced.Remove(action.Tag!) });
+                    _events.Record(action.Tag, "quorum", "restored", $"'{action.Peer}' has '{action.Tag}' in service again; this node no longer holds it as fenced.", rule: action.Rule);
+                    break;
+                default:
+                    if (action.Kind == PlanKind.Fence || action.Kind == PlanKind.FenceCommand) CancelCancellable();
+                    if (action.Tag is not null) Remember(m => m with { Busy = m.Busy.Add(action.Tag) });
+                    if (action.Kind == PlanKind.FenceCommand) Remember(m => m with { FenceCommandRun = true });
+                    _queue.Writer.TryWrite(action);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Quorum is back: a fence command may run again at the next loss.</summary>
+    public void QuorumRegained() => Remember(m => m with { FenceCommandRun = false });
+
+    /// <summary>Records a decision not to act when it differs from the last one recorded for that hierarchy.</summary>
+    private void Decided(PlannedAction action, string outcome)
+    {
+        string key = action.Tag ?? "";
+        string signature = action.Rule + "|" + action.Reason;
+        lock (_lastDecision)
+        {
+            if (_lastDecision.TryGetValue(key, out var last) && last == signature) return;
+            _lastDecision[key] = signature;
+        }
+        _events.Record(action.Tag, "failover", outcome, action.Reason, rule: action.Rule);
+    }
+
+    private void CancelCancellable()
+    {
+        try { Volatile.Read(ref _cancellable)?.Cancel(); } catch (ObjectDisposedException) { }
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var action in _queue.Reader.ReadAllAsync(cancellationToken))
+        {
+            try { await ExecuteAsync(action, cancellationToken); }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                _events.Fault("executor", e);
+            }
+            finally
+            {
+                if (action.Tag is not null) Remember(m => m with { Busy = m.Busy.Remove(action.Tag) });
+            }
+        }
+    }
+
+    private async Task ExecuteAsync(PlannedAction action, CancellationToken cancellationToken)
+    {
+        string root = action.Tag ?? "";
+        lock (_lastDecision) _lastDecision.Remove(root);
+        switch (action.Kind)
+        {
+            case PlanKind.Fence:
+            {
+                _events.Record(root, "quorum", "fence", action.Reason, rule: action.Rule);
+                var result = await ExclusiveAsync(ct => _manager.StopHierarchyAsync(root, Options(), ct), cancellable: false, cancellationToken);
+                if (result.Succeeded) Remember(m => m with { Fenced = m.Fenced.Add(root) });
+                _events.Record(root, "quorum", result.Succeeded ? "fenced" : "failed", result.Message, result.Duration, action.Rule);
+                await Announce(cancellationToken);
+                break;
+            }
+            case PlanKind.FenceCommand:
+            {
+                var s = _settings();
+                string command = s.QuorumLossAction == QuorumLossAction.Fastkill ? s.FastkillCommand : s.FastbootCommand;
+                _events.Record(null, "quorum", "fence", $"{action.Reason} Running '{command}'.", rule: action.Rule);
+                await _environment.Commands.RunAsync(command, TimeSpan.FromSeconds(30), cancellationToken);
+                break;
+            }
+            case PlanKind.StandDown:
+            {
+                _events.Record(root, "failover", "standby", action.Reason, rule: action.Rule);
+                var result = await ExclusiveAsync(ct => _manager.StopHierarchyAsync(root, Options(), ct), cancellable: false, cancellationToken);
+                _events.Record(root, "failover", result.Succeeded ? "stood-down" : "failed", result.Message, result.Duration, action.Rule);
+                await Announce(cancellationToken);
+                break;
+            }
+            case PlanKind.TakeOver:
+            {
+                _events.Record(root, "failover", "started", action.Reason, rule: action.Rule);
+                HaOperationResult result;
+                try { result = await RestoreAsync(root, action.Generation, cancellable: true, cancellationToken); }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _events.Record(root, "failover", "cancelled", $"Taking '{root}' over was cancelled: this node lost quorum meanwhile.", rule: PlannerRule.FenceOnQuorumLoss);
+                    break;
+                }
+                _events.Record(root, "failover", result.Succeeded ? "success" : "failed", result.Message, result.Duration, action.Rule);
+                if (result.Succeeded) break;
+                var failure = Classify(result);
+                int count = (Memory.Attempts.GetValueOrDefault(root)?.Count ?? 0) + 1;
+                Remember(m => m with { Attempts = m.Attempts.SetItem(root, new TakeoverAttempt(count, _time.GetUtcNow(), failure, result.Message)) });
+                if (failure == FailureKind.Local)
+                {
+                    _events.Record(root, "failover", "handover", $"'{root}' failed on this node's own resources; asking the next node by priority.", rule: PlannerRule.HandOverAfterLocalFailure);
+                    await HandOver(root, $"failover to this node failed: {result.Message}", cancellationToken);
+                }
+                break;
+            }
+            default:
+                throw new InvalidOperationException($"The executor has no case for {action.Kind}.");
+        }
+    }
+
+    /// <summary>How an operation failed: by the kind of the resource that failed and the manager's outcome, never by message text.</summary>
+    public FailureKind Classify(HaOperationResult result)
+    {
+        var failed = result.Steps.FirstOrDefault(s => s.Outcome is "failed" or "lost" or "cancelled");
+        if (failed is null) return FailureKind.Local;
+        if (failed.Outcome == "lost") return FailureKind.Lost;
+        return _manager.State().Find(failed.Tag)?.Kind == ResourceKind.Route53 ? FailureKind.Route53 : FailureKind.Local;
+    }
+
+    /// <summary>
+    /// Brings a hierarchy in service here under ownership generation <paramref name="generation"/>: the claim is
+    /// announced to the peers first (so a death from now on is taken over), the record's mark carries the
+    /// generation (a stale claim loses the compare-and-swap), and the result is announced at once.
+    /// </summary>
+    public async Task<HaOperationResult> RestoreAsync(string root, long generation, bool cancellable, CancellationToken cancellationToken, bool force = false)
+    {
+        Remember(m => m with { Restoring = m.Restoring.Add(root), Generations = m.Generations.SetItem(root, Math.Max(generation, m.GenerationOf(root))) });
+        try
+        {
+            await Announce(cancellationToken);
+            var result = await ExclusiveAsync(async ct =>
+            {
+                using var claim = OwnershipMark.ClaimGeneration(generation);
+                return await _manager.StartAsync(root, Options(force), ct);
+            }, cancellable, cancellationToken);
+            if (result.Succeeded) Remember(m => m with { Attempts = m.Attempts.Remove(root), Fenced = m.Fenced.Remove(root) });
+            return result;
+        }
+        finally
+        {
+            Remember(m => m with { Restoring = m.Restoring.Remove(root) });
+            try { await Announce(cancellationToken); }
+            catch (OperationCanceledException) { }
+        }
+    }
+
+    /// <summary>The next generation for a hierarchy this node is asked to bring in service (a switchover or a handover).</summary>
+    public long NextGeneration(string root, PeerSnapshot peers) =>
+        1 + Math.Max(Memory.GenerationOf(root), peers.Peers.Values.Select(p => p.Report(root)?.Generation ?? 0).DefaultIfEmpty(0).Max());
+
+    /// <summary>Takes a hierarchy out of service here at a peer's request (a switchover).</summary>
+    public Task<HaOperationResult> RemoveAsync(string root, CancellationToken cancellationToken) =>
+        ExclusiveAsync(ct => _manager.StopHierarchyAsync(root, Options(), ct), cancellable: false, cancellationToken);
+
+    /// <summary>
+    /// Runs one resource operation at a time. A cancellable one (a check round, a takeover) is cancelled by fencing,
+    /// which must not wait behind a Route 53 call this node may no longer be able to make.
+    /// </summary>
+    public async Task<T> ExclusiveAsync<T>(Func<CancellationToken, Task<T>> operation, bool cancellable, CancellationToken cancellationToken)
+    {
+        await _operations.WaitAsync(cancellationToken);
+        using var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (cancellable) Volatile.Write(ref _cancellable, round);
+        try { return await operation(round.Token); }
+        finally
+        {
+            if (cancellable) Volatile.Write(ref _cancellable, null);
+            _operations.Release();
+        }
+    }
+}

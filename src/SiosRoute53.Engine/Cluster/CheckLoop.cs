@@ -1,0 +1,48 @@
+using SiosRoute53.Hierarchy;
+using SiosRoute53.Model;
+using SiosRoute53.Store;
+
+namespace SiosRoute53.Cluster;
+
+/// <summary>
+/// quickChecks the in-service resources every LKCHECKINTERVAL with local recovery; when recovery fails, the hierarchy
+/// goes out of service here and to the next node by priority. Runs through the executor's lock; fencing cancels a
+/// round in progress. No exception ends the loop.
+/// </summary>
+public sealed class CheckLoop(ResourceManager manager, ActionExecutor executor, ClusterObserver observer, StateStore store, ClusterEvents events, TimeProvider time)
+{
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try { await Task.Delay(observer.Settings().CheckInterval, time, cancellationToken); }
+            catch (OperationCanceledException) { return; }
+            // Not before this node has heard its peers and stood down where another node has taken over.
+            if (!observer.Quorum.Ok || !executor.Memory.Settled) continue;
+            try { await RoundAsync(cancellationToken); }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { events.Log("check round cancelled: quorum was lost"); }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested) { events.Fault("check", e); }
+        }
+    }
+
+    private async Task RoundAsync(CancellationToken cancellationToken)
+    {
+        var options = new OperationOptions { Log = events.Log };
+        var results = await executor.ExclusiveAsync(ct => manager.CheckAsync(null, recover: true, options, ct), cancellable: true, cancellationToken);
+        var failed = results.Where(r => r.Recovered == false).ToList();
+        if (failed.Count == 0) return;
+        var state = store.Read();
+        foreach (var root in failed.SelectMany(f => RootsAbove(state, f.Tag)).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            events.Record(root, "failover", "started", $"Local recovery of {string.Join(", ", failed.Select(f => f.Tag))} failed; moving '{root}' to the next node by priority.", rule: PlannerRule.HandOverAfterLocalFailure);
+            await executor.ExclusiveAsync(ct => manager.StopHierarchyAsync(root, options, ct), cancellable: false, cancellationToken);
+            await executor.HandOver(root, $"local recovery failed on '{state.NodeName}'", cancellationToken);
+        }
+    }
+
+    private static IEnumerable<string> RootsAbove(NodeState state, string tag)
+    {
+        var parents = state.ParentsOf(tag).ToList();
+        return parents.Count == 0 ? new[] { tag } : parents.SelectMany(p => RootsAbove(state, p));
+    }
+}

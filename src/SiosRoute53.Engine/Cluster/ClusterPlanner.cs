@@ -1,0 +1,309 @@
+using System.Collections.Immutable;
+using SiosRoute53.Model;
+
+namespace SiosRoute53.Cluster;
+
+/// <summary>The rules the planner decides by; every event of a decision names one (Get-HaEvent's Rule column).</summary>
+public static class PlannerRule
+{
+    /// <summary>Seed §5-1: without quorum, QUORUM_LOSS_ACTION (osu: out of service here; fastkill/fastboot: the command).</summary>
+    public const string FenceOnQuorumLoss = "fence-on-quorum-loss";
+    /// <summary>Rule 2: hierarchies fenced with osu come back on the best node by priority once quorum returns.</summary>
+    public const string RestoreAfterQuorum = "restore-after-quorum";
+    /// <summary>A live owner's death: the next live node by priority with quorum takes its hierarchies over.</summary>
+    public const string TakeOverFromDeadOwner = "takeover-dead-owner";
+    /// <summary>Rule 3: a node that died after it announced it was bringing a hierarchy in service is taken over too.</summary>
+    public const string TakeOverFromDeadRestorer = "takeover-dead-restorer";
+    /// <summary>Rule 4: of two nodes in service, the one with the older ownership generation stands down.</summary>
+    public const string StandDownStaleGeneration = "stand-down-stale-generation";
+    /// <summary>A restarted agent whose node still marks a hierarchy in service that a live peer owns stands by.</summary>
+    public const string StandByAfterRestart = "standby-after-restart";
+    /// <summary>Rule 1: a member that left cleanly is not lost: its hierarchies are not taken over and it does not vote.</summary>
+    public const string CleanLeave = "clean-leave";
+    /// <summary>WITNESS_MODE=remote_verify: another live member still hears the owner: no takeover.</summary>
+    public const string WitnessVeto = "witness-veto";
+    /// <summary>Only the best live node by priority takes a hierarchy over.</summary>
+    public const string NextByPriority = "next-by-priority";
+    /// <summary>Rule 7: a takeover that failed on Route 53 is retried here, with backoff, never handed back and forth.</summary>
+    public const string RetryAfterRoute53Failure = "retry-after-route53-failure";
+    /// <summary>A takeover that failed on this node's own resources goes to the next node by priority.</summary>
+    public const string HandOverAfterLocalFailure = "handover-after-local-failure";
+    /// <summary>Rule 9: an unexpected fault is an event and the loop goes on; a node that cannot observe stops answering.</summary>
+    public const string LoopSurvivesFault = "loop-survives-fault";
+    /// <summary>Rule 11: a configuration change made without quorum is refused.</summary>
+    public const string ConfigurationNeedsQuorum = "configuration-needs-quorum";
+}
+
+public enum PlanKind
+{
+    /// <summary>Bring the hierarchy in service here with a new ownership generation.</summary>
+    TakeOver,
+    /// <summary>Take the hierarchy out of service here: quorum lost (QUORUM_LOSS_ACTION=osu).</summary>
+    Fence,
+    /// <summary>Run FASTKILL_COMMAND / FASTBOOT_COMMAND: quorum lost.</summary>
+    FenceCommand,
+    /// <summary>Take the hierarchy out of service here: another node owns it with a newer generation.</summary>
+    StandDown,
+    /// <summary>Forget that this node fenced the hierarchy: it is in service elsewhere.</summary>
+    ForgetFenced,
+    /// <summary>This node has heard its peers with quorum once since it started: it may check and reconcile.</summary>
+    Settle,
+    /// <summary>A decision not to act (defer to the witness, wait for a retry, not next by priority, a clean leave).</summary>
+    Hold,
+}
+
+/// <summary>One decision: what to do (or not), to which hierarchy, by which rule, and why, in words for the history.</summary>
+public sealed record PlannedAction(PlanKind Kind, string? Tag, string Rule, string Reason)
+{
+    /// <summary>For a takeover: the ownership generation it claims (higher than any known).</summary>
+    public long Generation { get; init; }
+
+    /// <summary>The peer the decision is about (the dead owner, the newer owner), when there is one.</summary>
+    public string? Peer { get; init; }
+
+    /// <summary>Holds are recorded once per change of reason, not every round.</summary>
+    public bool IsDecisionOnly => Kind == PlanKind.Hold;
+}
+
+/// <summary>How a takeover attempt failed, by where it failed (the kind of the failed resource), not by message text.</summary>
+public enum FailureKind
+{
+    /// <summary>Route 53 could not be changed (outage, throttling, INSYNC not reached): retry here.</summary>
+    Route53,
+    /// <summary>This node's own resources (ip, service) would not come in service: hand over.</summary>
+    Local,
+    /// <summary>Another node of the cluster won the record: it is the owner.</summary>
+    Lost,
+}
+
+public sealed record TakeoverAttempt(int Count, DateTimeOffset At, FailureKind Failure, string Message);
+
+/// <summary>What the agent remembers of its own actions; written only by the executor, read by the planner as a snapshot.</summary>
+public sealed record AgentMemory
+{
+    public static readonly AgentMemory Empty = new();
+    private static readonly StringComparer Tags = StringComparer.OrdinalIgnoreCase;
+
+    /// <summary>Hierarchies with an action queued or running: not planned again until it ends.</summary>
+    public ImmutableHashSet<string> Busy { get; init; } = ImmutableHashSet.Create<string>(Tags);
+
+    /// <summary>Hierarchies this node is bringing in service (announced to the others before the record moves).</summary>
+    public ImmutableHashSet<string> Restoring { get; init; } = ImmutableHashSet.Create<string>(Tags);
+
+    /// <summary>This node's ownership generation per hierarchy.</summary>
+    public ImmutableDictionary<string, long> Generations { get; init; } = ImmutableDictionary.Create<string, long>(Tags);
+
+    /// <summary>Hierarchies this node took out of service because it lost quorum (osu).</summary>
+    public ImmutableHashSet<string> Fenced { get; init; } = ImmutableHashSet.Create<string>(Tags);
+
+    public ImmutableDictionary<string, TakeoverAttempt> Attempts { get; init; } = ImmutableDictionary.Create<string, TakeoverAttempt>(Tags);
+
+    public bool FenceCommandRun { get; init; }
+
+    /// <summary>Has heard its peers with quorum since it started (the first plan stands down where another node took over).</summary>
+    public bool Settled { get; init; }
+
+    public long GenerationOf(string tag) => Generations.GetValueOrDefault(tag);
+}
+
+/// <summary>Everything one decision sees, at one moment.</summary>
+public sealed record PlannerInput
+{
+    public required string Self { get; init; }
+    public required NodeState State { get; init; }
+    public required PeerSnapshot Peers { get; init; }
+    public required QuorumVerdict Quorum { get; init; }
+    public required ClusterSettings Settings { get; init; }
+    public AgentMemory Memory { get; init; } = AgentMemory.Empty;
+    public required DateTimeOffset Now { get; init; }
+
+    /// <summary>Heard long enough to judge liveness (the dead time has passed since the agent started).</summary>
+    public bool Observed { get; init; } = true;
+}
+
+/// <summary>
+/// The cluster's decisions as one pure function: (state, peers, quorum, settings, memory, clock) → actions. No I/O,
+/// no clock of its own, no randomness: the same input gives the same plan, so every rule is a table test.
+/// </summary>
+public static class ClusterPlanner
+{
+    public static IReadOnlyList<PlannedAction> Plan(PlannerInput input)
+    {
+        var state = input.State;
+        var me = state.Member(input.Self);
+        if (me?.Role != MemberRole.Node || !input.Observed) return Array.Empty<PlannedAction>();
+        var plan = new List<PlannedAction>();
+        var roots = Roots(state, input.Self).ToList();
+
+        if (!input.Quorum.Ok)
+        {
+            Fence(input, roots, plan);
+            return plan;
+        }
+        if (!input.Memory.Settled) plan.Add(new PlannedAction(PlanKind.Settle, null, PlannerRule.StandByAfterRestart, $"Quorum ({input.Quorum.Reason}); peers heard."));
+
+        foreach (var root in roots)
+        {
+            if (input.Memory.Busy.Contains(root)) continue;
+            if (InServiceHere(state, input.Self, root)) StandDownIfStale(input, root, plan);
+            else TakeOverIfOwnerless(input, root, plan);
+        }
+        return plan;
+    }
+
+    /// <summary>Hierarchy tops (resources nothing depends on) extended to <paramref name="node"/>.</summary>
+    public static IEnumerable<string> Roots(NodeState state, string node) =>
+        state.Resources.Where(r => !state.ParentsOf(r.Tag).Any() && r.Nodes.ContainsKey(node)).Select(r => r.Tag);
+
+    private static bool InServiceHere(NodeState state, string self, string root) =>
+        state.StatusOf(root, self).State is ResourceState.ISP or ResourceState.ISU;
+
+    private static void Fence(PlannerInput input, List<string> roots, List<PlannedAction> plan)
+    {
+        string why = $"Quorum lost ({input.Quorum.Reason})";
+        switch (input.Settings.QuorumLossAction)
+        {
+            case QuorumLossAction.Fastkill or QuorumLossAction.Fastboot:
+                if (!input.Memory.FenceCommandRun)
+                    plan.Add(new PlannedAction(PlanKind.FenceCommand, null, PlannerRule.FenceOnQuorumLoss, $"{why}; QUORUM_LOSS_ACTION={input.Settings.QuorumLossAction.ToString().ToLowerInvariant()}."));
+                return;
+            default:
+                foreach (var root in roots.Where(r => !input.Memory.Busy.Contains(r) && InServiceHere(input.State, input.Self, r)))
+                    plan.Add(new PlannedAction(PlanKind.Fence, root, PlannerRule.FenceOnQuorumLoss,
+                        $"{why}; taking '{root}' out of service (QUORUM_LOSS_ACTION=osu). It comes back on the best node by priority when quorum returns.")
+                    { Generation = input.Memory.GenerationOf(root) });
+                return;
+        }
+    }
+
+    /// <summary>Rule 4 (and the restart rule): of two owners, the one with the older generation stands down.</summary>
+    private static void StandDownIfStale(PlannerInput input, string root, List<PlannedAction> plan)
+    {
+        long mine = input.Memory.GenerationOf(root);
+        foreach (var peer in input.Peers.Alive.OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            if (peer.Report(root) is not { Owns: true } theirs) continue;
+            if (!input.Memory.Settled)
+            {
+                plan.Add(new PlannedAction(PlanKind.StandDown, root, PlannerRule.StandByAfterRestart,
+                    $"'{peer.Name}' has '{root}' in service; this node restarted with it marked in service, so it takes it out here and stands by.") { Peer = peer.Name });
+                return;
+            }
+            bool theyWin = theirs.Generation > mine
+                || theirs.Generation == mine && Rank(input.State, root, peer.Name).CompareTo(Rank(input.State, root, input.Self)) < 0;
+            if (!theyWin) continue;
+            plan.Add(new PlannedAction(PlanKind.StandDown, root, PlannerRule.StandDownStaleGeneration,
+                $"'{peer.Name}' has '{root}' {(theirs.InService ? "in service" : "coming in service")} with ownership generation {theirs.Generation}; this node's is {mine}" +
+                (theirs.Generation == mine ? $" and '{peer.Name}' comes first by priority" : "") + $". Taking '{root}' out of service here without touching the record.") { Peer = peer.Name });
+            return;
+        }
+    }
+
+    private static (int Priority, string Name) Rank(NodeState state, string root, string node) =>
+        (state.Find(root)?.Nodes.GetValueOrDefault(node)?.Priority ?? int.MaxValue, node.ToLowerInvariant());
+
+    /// <summary>Failover, rules 2, 3, 1 and 7: whether this node should bring a hierarchy nobody live owns in service.</summary>
+    private static void TakeOverIfOwnerless(PlannerInput input, string root, List<PlannedAction> plan)
+    {
+        var memory = input.Memory;
+        var owner = input.Peers.Alive.FirstOrDefault(p => p.Report(root) is { Owns: true });
+        if (owner is not null)
+        {
+            if (memory.Fenced.Contains(root))
+                plan.Add(new PlannedAction(PlanKind.ForgetFenced, root, PlannerRule.RestoreAfterQuorum, $"'{owner.Name}' has '{root}' in service.") { Peer = owner.Name });
+            return;
+        }
+
+        // Why would this hierarchy need a new owner?
+        string rule;
+        string why;
+        string? peerName = null;
+        // A dead node's claim counts unless a newer owner (a higher generation, here or on a live node) replaced it
+        // since: an operator's stop after a failover is not undone by the first owner's old report.
+        long newest = Math.Max(memory.GenerationOf(root), input.Peers.Alive.Select(p => p.Report(root)?.Generation ?? 0).DefaultIfEmpty(0).Max());
+        var gone = input.Peers.Peers.Values.Where(p => !p.Alive && p.EverHeard && p.Report(root) is { Owns: true } r && r.Generation >= newest)
+            .OrderByDescending(p => p.Report(root)!.Generation).ThenBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
+        var fencer = memory.Fenced.Contains(root) ? input.Self
+            : input.Peers.Alive.Where(p => p.Report(root) is { Claim: OwnershipClaim.Fenced }).Select(p => p.Name).FirstOrDefault();
+        if (gone is { Leaving: true })
+        {
+            plan.Add(new PlannedAction(PlanKind.Hold, root, PlannerRule.CleanLeave,
+                $"'{gone.Name}' stopped its agent cleanly with '{root}' in service; it is not lost, so '{root}' is not taken over (it runs there unprotected until the agent is back).") { Peer = gone.Name });
+            return;
+        }
+        if (gone is not null)
+        {
+            var report = gone.Report(root)!;
+            peerName = gone.Name;
+            (rule, why) = report.InService
+                ? (PlannerRule.TakeOverFromDeadOwner, $"'{gone.Name}' is dead and had '{root}' in service")
+                : (PlannerRule.TakeOverFromDeadRestorer, $"'{gone.Name}' is dead and was bringing '{root}' in service (it said so before moving the record)");
+        }
+        else if (fencer is not null)
+        {
+            peerName = fencer;
+            (rule, why) = (PlannerRule.RestoreAfterQuorum, $"quorum is back ({input.Quorum.Reason}) and '{fencer}' had taken '{root}' out of service when it lost quorum");
+        }
+        else return;
+
+        var candidates = Candidates(input, root);
+        string? best = candidates.FirstOrDefault();
+        if (best is null || !best.Equals(input.Self, StringComparison.OrdinalIgnoreCase))
+        {
+            plan.Add(new PlannedAction(PlanKind.Hold, root, PlannerRule.NextByPriority,
+                best is null ? $"{why}, but no live node can take it (this node failed to bring it in service)."
+                             : $"{why}; '{best}' is next by priority, so this node does not take '{root}' over.") { Peer = peerName });
+            return;
+        }
+
+        if (rule != PlannerRule.RestoreAfterQuorum && input.Settings.WitnessMode == WitnessMode.RemoteVerify
+            && input.Peers.Alive.FirstOrDefault(p => !p.Name.Equals(peerName, StringComparison.OrdinalIgnoreCase) && p.Hears.Contains(peerName!)) is { } witness)
+        {
+            plan.Add(new PlannedAction(PlanKind.Hold, root, PlannerRule.WitnessVeto,
+                $"'{peerName}' seems dead here, but '{witness.Name}' still hears it (WITNESS_MODE=remote_verify); not taking '{root}' over.") { Peer = peerName });
+            return;
+        }
+
+        if (memory.Attempts.GetValueOrDefault(root) is { } attempt)
+        {
+            var wait = attempt.Failure switch
+            {
+                FailureKind.Route53 => RetryDelay(input.Settings, attempt.Count),
+                // The winner of the record will be heard within the dead time; if not, it died too: try again.
+                _ => input.Settings.DeadAfter * 2,
+            };
+            if (input.Now < attempt.At + wait)
+            {
+                plan.Add(new PlannedAction(PlanKind.Hold, root, PlannerRule.RetryAfterRoute53Failure,
+                    attempt.Failure == FailureKind.Route53
+                        ? $"Waiting for Route 53: taking '{root}' over failed {attempt.Count} time(s) ({attempt.Message}); trying again here at {(attempt.At + wait):HH:mm:ss}, not handing it to another node."
+                        : $"Another node won the record of '{root}' ({attempt.Message}); waiting until {(attempt.At + wait):HH:mm:ss} to hear it.") { Peer = peerName });
+                return;
+            }
+        }
+
+        long generation = 1 + Math.Max(memory.GenerationOf(root),
+            input.Peers.Peers.Values.Select(p => p.Report(root)?.Generation ?? 0).DefaultIfEmpty(0).Max());
+        plan.Add(new PlannedAction(PlanKind.TakeOver, root, rule,
+            $"{why}; this node is next by priority and has quorum ({input.Quorum.Reason}): taking it over with ownership generation {generation}.")
+        { Generation = generation, Peer = peerName });
+    }
+
+    /// <summary>Route 53 retries: the seed's ROUTE53_RECORD_INTERVAL doubling per attempt, capped at interval × ROUTE53_RECORD_TRY_COUNT.</summary>
+    public static TimeSpan RetryDelay(ClusterSettings settings, int attempts) =>
+        TimeSpan.FromTicks(Math.Min(settings.RetryInterval.Ticks * (1L << Math.Min(attempts - 1, 16)), settings.RetryInterval.Ticks * Math.Max(1, settings.RetryCount)));
+
+    /// <summary>The live node members (this one included) the hierarchy is extended to, best priority first; a node that failed it locally last.</summary>
+    public static List<string> Candidates(PlannerInput input, string root, string? except = null)
+    {
+        var definition = input.State.Find(root);
+        if (definition is null) return new();
+        bool failedHere = input.Memory.Attempts.GetValueOrDefault(root) is { Failure: FailureKind.Local };
+        return input.State.Members
+            .Where(m => m.Role == MemberRole.Node && definition.Nodes.ContainsKey(m.Name))
+            .Where(m => m.Name.Equals(input.Self, StringComparison.OrdinalIgnoreCase) ? !failedHere : input.Peers.IsAlive(m.Name))
+            .Where(m => except is null || !m.Name.Equals(except, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(m => definition.Nodes[m.Name].Priority).ThenBy(m => m.Name, StringComparer.Ordinal)
+            .Select(m => m.Name).ToList();
+    }
+}
