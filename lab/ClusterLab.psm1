@@ -204,3 +204,13 @@ function Remove-ClusterLab {
 
 
 Export-ModuleMember -Function *
+
+function Set-LabAgentPaused {
+    <# Freezes (SIGSTOP) or thaws (SIGCONT) a host's agent, as a paused VM would be. #>
+    param($Lab, [string] $HostName, [bool] $Paused)
+    $agent = $Lab.Agents[$HostName]
+    if (-not $agent -or $agent.Process.HasExited) { throw "The agent on $HostName is not running." }
+    Invoke-Native "kill -$(if ($Paused) { 'STOP' } else { 'CONT' }) $($agent.Process.Id)" | Out-Null
+}
+
+Export-ModuleMember -Function *

@@ -165,6 +165,103 @@ Describe 'A two-node cluster with a witness, in network namespaces' -Skip:([bool
         Get-RecordAddress | Should -Be $lab.Addresses.node1
     }
 
+    It '◆ rule 4: a paused owner that wakes after the other node took over stands down at once and never moves the record back' {
+        Get-Owner | Should -Be 'node1'
+        $null = Wait-LabCondition -Seconds 15 -Because 'node2 has heard that node1 has web in service' {
+            (Invoke-InLab $lab witness "(Get-HaCluster | Where-Object Name -EQ node2).PeersInService['node1'] -contains 'web'") -eq 'True'
+        }
+        Set-LabAgentPaused $lab node1 $true
+        try {
+            $null = Wait-LabCondition -Seconds 60 -Because 'node2 takes web over from the frozen node1' { (Get-LabResourceState $lab node2 web) -eq 'ISP' }
+            Get-RecordAddress | Should -Be $lab.Addresses.node2
+            # Frozen for twice the dead time in all (LCMHBEATTIME 1 s × LCMNUMHBEATS 3).
+            Start-Sleep -Seconds 2
+        }
+        finally { Set-LabAgentPaused $lab node1 $false }
+        $woke = [DateTime]::UtcNow
+        $null = Wait-LabCondition -Seconds 20 -Because 'node1 stands down once it hears the newer owner' { (Get-LabResourceState $lab node1 web) -ne 'ISP' }
+        $timings.Add("paused owner woke after a takeover: out of service again after $([math]::Round(([DateTime]::UtcNow - $woke).TotalSeconds, 1)) s (LKCHECKINTERVAL 5 s)")
+        $deadline = [DateTime]::UtcNow.AddSeconds(8)
+        while ([DateTime]::UtcNow -lt $deadline) {
+            Get-Owner | Should -Be 'node2'
+            Get-RecordAddress | Should -Be $lab.Addresses.node2
+            Start-Sleep -Milliseconds 500
+        }
+        (Get-LabEvents $lab node1 | Where-Object { $_.tag -eq 'web' -and $_.outcome -eq 'standby' }).rule | Should -Contain 'stand-down-stale-generation'
+    }
+
+    It '◆ rule 3: an owner killed right after it became owner is taken over' {
+        $helpers = Join-Path $PSScriptRoot 'TestHelpers.psm1'
+        # The switchover and the kill in one script: node1 dies before its next heartbeat could say it is the owner.
+        $out = Invoke-InLab $lab witness @"
+`$r = Invoke-Switchover web -ToNode node1 -Force
+Stop-Process -Id $($lab.Agents.node1.Process.Id) -Force
+"`$(`$r.Succeeded)|`$(`$r.Message)"
+"@
+        $killed = [DateTime]::UtcNow
+        ($out | Select-Object -Last 1) | Should -BeLike 'True|*'
+        $null = Wait-LabCondition -Seconds 60 -Because 'node2 takes web back from the dead new owner' { (Get-LabResourceState $lab node2 web) -eq 'ISP' }
+        $timings.Add("owner killed right after a switchover: web in service on node2 again after $([math]::Round(([DateTime]::UtcNow - $killed).TotalSeconds, 1)) s")
+        Get-RecordAddress | Should -Be $lab.Addresses.node2
+        (Get-LabEvents $lab node2 | Where-Object { $_.tag -eq 'web' -and $_.action -eq 'failover' -and $_.outcome -eq 'started' } | Select-Object -Last 1).rule |
+            Should -BeIn @('takeover-dead-owner', 'takeover-dead-restorer')
+        Start-LabAgent $lab node1
+        $null = Wait-LabCondition -Seconds 30 -Because 'node1 stands by after its restart' { (Get-LabResourceState $lab node1 web) -ne 'ISP' }
+    }
+
+    It '◆ rule 1: stopping the standby and the witness cleanly never takes the service down' {
+        Get-Owner | Should -Be 'node2'
+        Stop-LabAgent $lab witness
+        Stop-LabAgent $lab node1
+        try {
+            $null = Wait-LabCondition -Seconds 20 -Because 'node2 heard both leave' {
+                @(Get-LabEvents $lab node2 | Where-Object { $_.action -eq 'heartbeat' -and $_.outcome -eq 'left' }).Count -ge 2
+            }
+            # Three dead times and a check interval: a lost member would have fenced node2 long before.
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while ([DateTime]::UtcNow -lt $deadline) {
+                Get-Owner | Should -Be 'node2'
+                Start-Sleep -Milliseconds 500
+            }
+            Get-RecordAddress | Should -Be $lab.Addresses.node2
+            (Get-LabEvents $lab node2 | Where-Object { $_.action -eq 'quorum' -and $_.outcome -eq 'lost' -and [DateTimeOffset]$_.time -gt [DateTimeOffset]::UtcNow.AddSeconds(-15) }) | Should -BeNullOrEmpty
+        }
+        finally {
+            Start-LabAgent $lab witness
+            Start-LabAgent $lab node1
+        }
+        $null = Wait-LabCondition -Seconds 30 -Because 'node2 hears both again' {
+            (Invoke-InLab $lab node2 "(Get-HaCluster | Where-Object Name -EQ node2).Sees.Values -notcontains `$false") -eq 'True'
+        }
+    }
+
+    It '◆ rule 2: after a full partition heals, the hierarchy the owner fenced comes back on the best live node by priority, without an operator' {
+        Get-Owner | Should -Be 'node2'
+        foreach ($n in 'node1', 'node2', 'witness') { Set-ClusterLabLink $lab $n down }
+        try {
+            $null = Wait-LabCondition -Seconds 30 -Because 'node2 (alone) fences web' { (Get-LabResourceState $lab node2 web) -eq 'OSU' }
+            (Get-LabResourceState $lab node1 web) | Should -Not -Be 'ISP' -Because 'node1 alone has no quorum either'
+        }
+        finally { foreach ($n in 'node1', 'node2', 'witness') { Set-ClusterLabLink $lab $n up } }
+        $healed = [DateTime]::UtcNow
+        # The first node to regain quorum restores it: node1 when it hears the others first, else node2 (node1 is
+        # not live yet, so node2 is the best live node by priority).
+        $owner = Wait-LabCondition -Seconds 60 -Because 'web comes back in service' { Get-Owner }
+        $timings.Add("full partition healed: web back in service on $owner after $([math]::Round(([DateTime]::UtcNow - $healed).TotalSeconds, 1)) s")
+        @($owner).Count | Should -Be 1
+        (Get-LabEvents $lab $owner | Where-Object { $_.tag -eq 'web' -and $_.action -eq 'failover' -and $_.outcome -eq 'started' } | Select-Object -Last 1).rule | Should -Be 'restore-after-quorum'
+        $null = Wait-LabCondition -Seconds 30 -Because 'the record follows the owner' { (Get-RecordAddress) -eq $lab.Addresses[$owner] }
+        $deadline = [DateTime]::UtcNow.AddSeconds(6)
+        while ([DateTime]::UtcNow -lt $deadline) {
+            Get-Owner | Should -Be $owner
+            Start-Sleep -Milliseconds 500
+        }
+        if ($owner -ne 'node1') {
+            $back = Invoke-InLab $lab witness "(Invoke-Switchover web -ToNode node1 -Force).Succeeded"
+            $back | Should -Be 'True'
+        }
+    }
+
     It '5. a wrong key, a replayed message and a garbage frame are rejected and logged; the agent survives' {
         $keyFile = Join-Path $root 'node1/state/cluster.key'
         $script = @"

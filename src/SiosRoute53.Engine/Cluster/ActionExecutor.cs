@@ -138,9 +138,10 @@ public sealed class ActionExecutor
             }
             case PlanKind.StandDown:
             {
-                _events.Record(root, "failover", "standby", action.Reason, rule: action.Rule);
+                string kind = action.Rule == PlannerRule.StandByAfterRestart ? "reconcile" : "failover";
+                _events.Record(root, kind, "standby", action.Reason, rule: action.Rule);
                 var result = await ExclusiveAsync(ct => _manager.StopHierarchyAsync(root, Options(), ct), cancellable: false, cancellationToken);
-                _events.Record(root, "failover", result.Succeeded ? "stood-down" : "failed", result.Message, result.Duration, action.Rule);
+                _events.Record(root, kind, result.Succeeded ? "stood-down" : "failed", result.Message, result.Duration, action.Rule);
                 await Announce(cancellationToken);
                 break;
             }

@@ -32,7 +32,15 @@ public sealed class CheckLoop(ResourceManager manager, ActionExecutor executor, 
         var failed = results.Where(r => r.Recovered == false).ToList();
         if (failed.Count == 0) return;
         var state = store.Read();
-        foreach (var root in failed.SelectMany(f => RootsAbove(state, f.Tag)).Distinct(StringComparer.OrdinalIgnoreCase))
+        // A recovery that found another node of the cluster owning the record left it OSU (unimpaired): that node took
+        // the hierarchy over, so this one stands down and hands nothing over.
+        var lost = failed.Where(f => f.State == ResourceState.OSU).SelectMany(f => RootsAbove(state, f.Tag)).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var root in lost)
+        {
+            events.Record(root, "failover", "standby", $"Recovery found the record of '{root}' owned by another node of this cluster; taking '{root}' out of service here.", rule: PlannerRule.StandDownStaleGeneration);
+            await executor.ExclusiveAsync(ct => manager.StopHierarchyAsync(root, options, ct), cancellable: false, cancellationToken);
+        }
+        foreach (var root in failed.SelectMany(f => RootsAbove(state, f.Tag)).Distinct(StringComparer.OrdinalIgnoreCase).Where(r => !lost.Contains(r)))
         {
             events.Record(root, "failover", "started", $"Local recovery of {string.Join(", ", failed.Select(f => f.Tag))} failed; moving '{root}' to the next node by priority.", rule: PlannerRule.HandOverAfterLocalFailure);
             await executor.ExclusiveAsync(ct => manager.StopHierarchyAsync(root, options, ct), cancellable: false, cancellationToken);

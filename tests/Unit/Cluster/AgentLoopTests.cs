@@ -84,6 +84,29 @@ public sealed class AgentLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task Rule_6_heartbeat_rounds_go_on_while_an_action_holds_the_executor()
+    {
+        var (store, _, _, executor, observer) = Agent();
+        var endless = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A restore waiting on INSYNC, a handover or a switchover: it holds the executor for as long as it likes.
+        var action = executor.ExclusiveAsync(_ => endless.Task, cancellable: false, default);
+        using var stop = new CancellationTokenSource();
+        var loop = observer.RunAsync(stop.Token);
+        for (int second = 1; second <= 10; second++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await WaitUntil(() => observer.Quorum.Reason != "not evaluated yet" || second < 3, $"round {second} evaluates quorum");
+        }
+        Assert.True(observer.Observing, "ten heartbeat rounds completed while the action held the executor");
+        Assert.True(observer.Quorum.Ok, observer.Quorum.Reason);
+        Assert.False(action.IsCompleted);
+        endless.SetResult(0);
+        await action;
+        stop.Cancel();
+        await loop;
+    }
+
+    [Fact]
     public void Rule_9_a_tunables_typo_keeps_the_last_good_settings_and_is_said_once()
     {
         var (store, _, _, _, observer) = Agent();
