@@ -67,7 +67,6 @@ public sealed class ActionExecutor
                     _events.Record(action.Tag, "quorum", "restored", $"'{action.Peer}' has '{action.Tag}' in service again; this node no longer holds it as fenced.", rule: action.Rule);
                     break;
                 default:
-                    if (action.Kind == PlanKind.Fence || action.Kind == PlanKind.FenceCommand) CancelCancellable();
                     if (action.Tag is not null) Remember(m => m with { Busy = m.Busy.Add(action.Tag) });
                     if (action.Kind == PlanKind.FenceCommand) Remember(m => m with { FenceCommandRun = true });
                     _queue.Writer.TryWrite(action);
@@ -78,6 +77,9 @@ public sealed class ActionExecutor
 
     /// <summary>Quorum is back: a fence command may run again at the next loss.</summary>
     public void QuorumRegained() => Remember(m => m with { FenceCommandRun = false });
+
+    /// <summary>Quorum is lost: a check round or a takeover in progress is cancelled (it may wait on Route 53 this node can no longer reach).</summary>
+    public void QuorumLost() => CancelCancellable();
 
     /// <summary>Records a decision not to act when it differs from the last one recorded for that hierarchy.</summary>
     private void Decided(PlannedAction action, string outcome)
@@ -209,8 +211,7 @@ public sealed class ActionExecutor
     }
 
     /// <summary>The next generation for a hierarchy this node is asked to bring in service (a switchover or a handover).</summary>
-    public long NextGeneration(string root, PeerSnapshot peers) =>
-        1 + Math.Max(Memory.GenerationOf(root), peers.Peers.Values.Select(p => p.Report(root)?.Generation ?? 0).DefaultIfEmpty(0).Max());
+    public long NextGeneration(string root, PeerSnapshot peers) => ClusterPlanner.NextGeneration(Memory, peers, root);
 
     /// <summary>Takes a hierarchy out of service here at a peer's request (a switchover).</summary>
     public Task<HaOperationResult> RemoveAsync(string root, CancellationToken cancellationToken) =>

@@ -82,6 +82,6 @@ public sealed record StepReply(string Tag, string Action, string Outcome, string
 
 public sealed record ExtensionBody(List<ResourceDefinition> Resources, Dictionary<string, List<string>> Children);
 
-public sealed record StatusReply(string Node, bool Quorum, List<PeerView> Peers, List<ResourceStateReport> Resources, long ConfigRevision, string? QuorumReason = null, string? Warning = null);
+public sealed record StatusReply(string Node, bool Quorum, List<PeerView> Peers, List<ResourceStateReport> Resources, long ConfigRevision, string? QuorumReason = null);
 
 public sealed record PeerView(string Name, MemberRole Role, bool Alive, double? SecondsSinceHeard, List<ResourceStateReport> Resources);

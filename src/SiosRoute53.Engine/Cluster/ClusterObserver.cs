@@ -156,10 +156,11 @@ public sealed class ClusterObserver
         };
         var verdict = strategy.Evaluate(new QuorumInput(_self, state.Members, peers));
         var before = Quorum;
-        if (verdict.Ok != before.Ok || before.Reason == "not evaluated yet" && !verdict.Ok)
+        if (verdict.Ok != before.Ok)
         {
             _events.Record(null, "quorum", verdict.Ok ? "gained" : "lost", verdict.Reason, rule: verdict.Ok ? null : PlannerRule.FenceOnQuorumLoss);
             if (verdict.Ok) _executor.QuorumRegained();
+            else _executor.QuorumLost();
         }
         Volatile.Write(ref _quorum, verdict);
 

@@ -60,9 +60,6 @@ public sealed record PlannedAction(PlanKind Kind, string? Tag, string Rule, stri
 
     /// <summary>The peer the decision is about (the dead owner, the newer owner), when there is one.</summary>
     public string? Peer { get; init; }
-
-    /// <summary>Holds are recorded once per change of reason, not every round.</summary>
-    public bool IsDecisionOnly => Kind == PlanKind.Hold;
 }
 
 /// <summary>How a takeover attempt failed, by where it failed (the kind of the failed resource), not by message text.</summary>
@@ -220,7 +217,7 @@ public static class ClusterPlanner
         string? peerName = null;
         // A dead node's claim counts unless a newer owner (a higher generation, here or on a live node) replaced it
         // since: an operator's stop after a failover is not undone by the first owner's old report.
-        long newest = Math.Max(memory.GenerationOf(root), input.Peers.Alive.Select(p => p.Report(root)?.Generation ?? 0).DefaultIfEmpty(0).Max());
+        long newest = HighestGeneration(memory, input.Peers.Alive, root);
         var gone = input.Peers.Peers.Values.Where(p => !p.Alive && p.EverHeard && p.Report(root) is { Owns: true } r && r.Generation >= newest)
             .OrderByDescending(p => p.Report(root)!.Generation).ThenBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
         var fencer = memory.Fenced.Contains(root) ? input.Self
@@ -282,12 +279,17 @@ public static class ClusterPlanner
             }
         }
 
-        long generation = 1 + Math.Max(memory.GenerationOf(root),
-            input.Peers.Peers.Values.Select(p => p.Report(root)?.Generation ?? 0).DefaultIfEmpty(0).Max());
+        long generation = NextGeneration(memory, input.Peers, root);
         plan.Add(new PlannedAction(PlanKind.TakeOver, root, rule,
             $"{why}; this node is next by priority and has quorum ({input.Quorum.Reason}): taking it over with ownership generation {generation}.")
         { Generation = generation, Peer = peerName });
     }
+
+    /// <summary>The generation a new owner of <paramref name="root"/> claims: above any this node knows, its own or a peer's, live or dead.</summary>
+    public static long NextGeneration(AgentMemory memory, PeerSnapshot peers, string root) => 1 + HighestGeneration(memory, peers.Peers.Values, root);
+
+    private static long HighestGeneration(AgentMemory memory, IEnumerable<PeerRecord> peers, string root) =>
+        Math.Max(memory.GenerationOf(root), peers.Select(p => p.Report(root)?.Generation ?? 0).DefaultIfEmpty(0).Max());
 
     /// <summary>Route 53 retries: the seed's ROUTE53_RECORD_INTERVAL doubling per attempt, capped at interval × ROUTE53_RECORD_TRY_COUNT.</summary>
     public static TimeSpan RetryDelay(ClusterSettings settings, int attempts) =>

@@ -269,7 +269,7 @@ public sealed class NodeAgent
                 info?.Resources.ToList() ?? new());
         }).ToList();
         var quorum = _observer.Quorum;
-        return new StatusReply(_self, quorum.Ok, views, _observer.OwnHeartbeat().Resources, state.ConfigRevision, quorum.Reason, _observer.Settings().TwoNodeWarning(state.Members));
+        return new StatusReply(_self, quorum.Ok, views, _observer.OwnHeartbeat().Resources, state.ConfigRevision, quorum.Reason);
     }
 
     /// <summary>Asks the next live nodes by priority, in turn, to take a hierarchy this node cannot keep.</summary>

@@ -51,17 +51,18 @@ public sealed class NoQuorum : IQuorumStrategy
 /// </summary>
 public sealed class TcpRemoteQuorum(TimeProvider time) : IQuorumStrategy
 {
+    private sealed record Probe(QuorumVerdict Verdict, long At, TimeSpan Valid);
+    private Probe? _last;
+
     public QuorumVerdict Evaluate(QuorumInput input)
     {
-        var last = Volatile.Read(ref _lastBox);
+        var last = Volatile.Read(ref _last);
         if (last is null) return new QuorumVerdict(false, "tcp_remote: the quorum hosts have not been probed yet");
         if (time.GetElapsedTime(last.At) > last.Valid)
             return new QuorumVerdict(false, $"tcp_remote: no probe has finished for {time.GetElapsedTime(last.At).TotalSeconds:0} s");
         return last.Verdict;
     }
 
-    private sealed record Probe(QuorumVerdict Verdict, long At, TimeSpan Valid);
-    private Probe? _lastBox;
 
     /// <summary>Probes every heartbeat interval until cancelled; never throws.</summary>
     public async Task RunAsync(Func<ClusterSettings> settings, Action<Exception> fault, CancellationToken cancellationToken)
@@ -72,7 +73,7 @@ public sealed class TcpRemoteQuorum(TimeProvider time) : IQuorumStrategy
             try
             {
                 var verdict = await ProbeAsync(s.QuorumHosts, s.QuorumTimeout, cancellationToken);
-                Volatile.Write(ref _lastBox, new Probe(verdict, time.GetTimestamp(), 2 * (s.QuorumTimeout + s.HeartbeatInterval)));
+                Volatile.Write(ref _last, new Probe(verdict, time.GetTimestamp(), 2 * (s.QuorumTimeout + s.HeartbeatInterval)));
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested) { fault(e); }
             try { await Task.Delay(s.HeartbeatInterval, time, cancellationToken); }
