@@ -186,18 +186,15 @@ public static class ClusterPlanner
                     $"'{peer.Name}' has '{root}' in service; this node restarted with it marked in service, so it takes it out here and stands by.") { Peer = peer.Name });
                 return;
             }
-            bool theyWin = theirs.Generation > mine
-                || theirs.Generation == mine && Rank(input.State, root, peer.Name).CompareTo(Rank(input.State, root, input.Self)) < 0;
-            if (!theyWin) continue;
+            // Only a strictly newer generation: with equal ones (an operator's Start-HaResource on a second node) the
+            // record's compare-and-swap decides, and the next check's recovery stands the loser down.
+            if (theirs.Generation <= mine) continue;
             plan.Add(new PlannedAction(PlanKind.StandDown, root, PlannerRule.StandDownStaleGeneration,
-                $"'{peer.Name}' has '{root}' {(theirs.InService ? "in service" : "coming in service")} with ownership generation {theirs.Generation}; this node's is {mine}" +
-                (theirs.Generation == mine ? $" and '{peer.Name}' comes first by priority" : "") + $". Taking '{root}' out of service here without touching the record.") { Peer = peer.Name });
+                $"'{peer.Name}' has '{root}' {(theirs.InService ? "in service" : "coming in service")} with ownership generation {theirs.Generation}; this node's is {mine}. " +
+                $"Taking '{root}' out of service here without touching the record.") { Peer = peer.Name });
             return;
         }
     }
-
-    private static (int Priority, string Name) Rank(NodeState state, string root, string node) =>
-        (state.Find(root)?.Nodes.GetValueOrDefault(node)?.Priority ?? int.MaxValue, node.ToLowerInvariant());
 
     /// <summary>Failover, rules 2, 3, 1 and 7: whether this node should bring a hierarchy nobody live owns in service.</summary>
     private static void TakeOverIfOwnerless(PlannerInput input, string root, List<PlannedAction> plan)

@@ -146,10 +146,9 @@ public sealed class ClusterPlannerTests
         ["Rule 4: an owner stands down for a node that announced a newer claim"] = new(
             Input(Cluster("node1", ResourceState.ISP), memory: Settled(m => m with { Generations = Generation("web", 1) }), peers: new[] { Peer("node2", web: ResourceState.OSU, generation: 2, claim: OwnershipClaim.Restoring) }),
             (PlanKind.StandDown, "web", PlannerRule.StandDownStaleGeneration)),
-        ["Rule 4: with equal generations the node later by priority stands down"] = new(
-            Input(Cluster("node2", ResourceState.ISP), memory: Settled(m => m with { Generations = Generation("web", 1) }), peers: new[] { Peer("node1", web: ResourceState.ISP, generation: 1) }),
-            (PlanKind.StandDown, "web", PlannerRule.StandDownStaleGeneration)),
-        ["Rule 4: with equal generations the node first by priority keeps it"] = new(
+        ["Rule 4: with equal generations neither stands down by priority: the record's compare-and-swap decides"] = new(
+            Input(Cluster("node2", ResourceState.ISP), memory: Settled(m => m with { Generations = Generation("web", 1) }), peers: new[] { Peer("node1", web: ResourceState.ISP, generation: 1) })),
+        ["Rule 4: with equal generations the node first by priority does not stand down either"] = new(
             Input(Cluster("node1", ResourceState.ISP), memory: Settled(m => m with { Generations = Generation("web", 1) }), peers: new[] { Peer("node2", web: ResourceState.ISP, generation: 1) })),
         ["A restarted node that still marks a hierarchy in service stands by where a live peer owns it"] = new(
             Input(Cluster("node1", ResourceState.ISP), memory: AgentMemory.Empty, peers: new[] { Peer("node2", web: ResourceState.ISP) }),
