@@ -96,11 +96,16 @@ public sealed class ClusterObserver
             _table.Snapshot.Alive.Select(p => p.Name).ToList(), leaving);
     }
 
-    /// <summary>Sends a heartbeat round now: an announcement (a claim, a stand-down, a clean leave) reaches the peers before the next tick.</summary>
+    /// <summary>
+    /// Sends a heartbeat round to the live peers now: an announcement (a claim, a stand-down, a clean leave) reaches
+    /// them before the next tick, and a takeover does not wait on the dead owner's silence.
+    /// </summary>
     public async Task AnnounceAsync(bool leaving, CancellationToken cancellationToken)
     {
         var settings = Volatile.Read(ref _settings);
-        await _heartbeater.RoundAsync(_store.Read().Members, _self, OwnHeartbeat(leaving), settings.HeartbeatTimeout, cancellationToken);
+        var peers = _table.Snapshot;
+        var live = _store.Read().Members.Where(m => peers.IsAlive(m.Name)).ToList();
+        await _heartbeater.RoundAsync(live, _self, OwnHeartbeat(leaving), settings.HeartbeatTimeout, cancellationToken);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
