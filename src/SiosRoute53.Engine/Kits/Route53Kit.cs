@@ -114,7 +114,8 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit
                     changes.Add(new Change(ChangeAction.CREATE, new ResourceRecordSet(name, "A", ttl, new[] { address.ToString() })));
                 }
                 if (markSet is not null) changes.Add(new Change(ChangeAction.DELETE, markSet));
-                long generation = OwnershipMark.ClaimedGeneration ?? (ours ? mark!.Generation + 1 : 1);
+                // The generation only grows: an agent's claim (never below this cluster's mark), else the next after the mark's.
+                long generation = OwnershipMark.ClaimedGeneration is { } claimed ? Math.Max(claimed, ours ? mark!.Generation : 0) : ours ? mark!.Generation + 1 : 1;
                 changes.Add(new Change(ChangeAction.CREATE, (mine with { Generation = generation }).ToRecordSet(name, ttl)));
                 action = a is null ? $"created {name} → {address}" : Holds(a, address) ? $"marked {name} as owned by {context.NodeName}" : $"swapped {name} from {string.Join(", ", a.Values)} to {address}";
                 context.Log($"{context.Tag}: submitting one change batch: {string.Join("; ", changes.Select(c => $"{c.Action} {c.RecordSet}"))}");
