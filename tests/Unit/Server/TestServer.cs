@@ -16,13 +16,14 @@ public sealed class TestServer : IAsyncDisposable
 
     public Route53CompatibleServer Server { get; }
 
-    public static async Task<TestServer> StartAsync(TimeSpan? propagation = null, bool dns = false, TimeProvider? time = null)
+    public static async Task<TestServer> StartAsync(TimeSpan? propagation = null, bool dns = false, TimeProvider? time = null, string? controlToken = null)
     {
         var server = await Route53CompatibleServer.StartAsync(new Route53ServerOptions
         {
             PropagationDelay = propagation ?? TimeSpan.FromMilliseconds(300),
             DnsEndpoint = dns ? new IPEndPoint(IPAddress.Loopback, FreeUdpPort()) : null,
             Time = time ?? TimeProvider.System,
+            ControlToken = controlToken,
         });
         server.Authenticator.AddKey(AccessKey, SecretKey);
         return new TestServer(server);
