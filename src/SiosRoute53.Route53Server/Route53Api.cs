@@ -82,8 +82,7 @@ internal sealed class Route53Api
             if (faults.ServerErrorRate > 0 && Random.Shared.NextDouble() < faults.ServerErrorRate)
                 throw new ApiError(HttpStatusCode.InternalServerError, ErrorCodes.InternalFailure, "An internal error occurred (injected).");
 
-            var request = new ApiRequest(path, ParseQuery(query), body, faults, context);
-            var (status, doc) = handler(request);
+            var (status, doc) = handler(new ApiRequest(path, ParseQuery(query), body, faults, context));
             await WriteAsync(context, status, doc);
         }
         catch (ApiError e)
@@ -166,14 +165,14 @@ internal sealed class Route53Api
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBodyBytes)
-            throw new ApiError(HttpStatusCode.RequestEntityTooLarge, ErrorCodes.InvalidInput, $"The request body is larger than {MaxBodyBytes} bytes.");
+            throw InvalidInput($"The request body is larger than {MaxBodyBytes} bytes.");
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
             if (buffer.Length + read > MaxBodyBytes)
-                throw new ApiError(HttpStatusCode.RequestEntityTooLarge, ErrorCodes.InvalidInput, $"The request body is larger than {MaxBodyBytes} bytes.");
+                throw InvalidInput($"The request body is larger than {MaxBodyBytes} bytes.");
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
