@@ -230,7 +230,9 @@ public sealed class ZoneStore
     private static string? Conflict(List<StoredRecordSet> records, StoredRecordSet set, string zoneName)
     {
         if (records.Any(r => r.Name == set.Name && (r.Type == "CNAME") != (set.Type == "CNAME")))
-            return $"RRSet of type {set.Type} with DNS name {set.Name} is not permitted because a conflicting RRSet of type {(set.Type == "CNAME" ? "non-CNAME" : "CNAME")} with the same DNS name already exists in zone {zoneName}";
+            return set.Type == "CNAME"
+                ? $"RRSet of type CNAME with DNS name {set.Name} is not permitted as it conflicts with other records with the same DNS name in zone {zoneName}"
+                : $"RRSet of type {set.Type} with DNS name {set.Name} is not permitted because a conflicting RRSet of type CNAME with the same DNS name already exists in zone {zoneName}";
         var sameType = records.Where(r => r.Name == set.Name && r.Type == set.Type).ToList();
         if (sameType.Count == 0) return null;
         if (set.SetIdentifier is null)
