@@ -13,7 +13,8 @@ internal static class NodeSeeder
     {
         using var client = new Route53Client(new StaticCredentialSource(new AwsKeys(accessKey, secretKey)),
             new Route53ClientOptions { Endpoint = endpoint, RequestsPerSecond = 0 });
-        var (zone, _) = await client.CreateHostedZoneAsync($"n{count}.bench.example.", Guid.NewGuid().ToString(), "benchmark", privateZone: true);
+        // Public: Route 53 makes a zone private only with a VPC, which this client does not send.
+        var (zone, _) = await client.CreateHostedZoneAsync($"n{count}.bench.example.", Guid.NewGuid().ToString(), "benchmark", privateZone: false);
         var node = BenchNode.Build("bench", "127.0.0.1", new[] { zone }, count, endpoint);
         // Batches of 100 changes: well inside Route 53's limits on a change batch.
         foreach (var batch in node.ChangesByZone[zone.ShortId].Chunk(100)) await client.ChangeResourceRecordSetsAsync(zone.Id, batch);

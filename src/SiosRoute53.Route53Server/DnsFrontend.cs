@@ -1,7 +1,6 @@
 using System.Net;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
-using SiosRoute53.Route53;
 
 namespace SiosRoute53.Route53Server;
 
@@ -42,8 +41,8 @@ internal sealed class DnsFrontend : IDisposable
             return Task.CompletedTask;
         }
         var question = query.Questions[0];
-        string name = question.Name.ToString();
-        var (zone, records) = _zones.Published(name);
+        // Labels as characters: DNS presentation escapes are decimal, Route 53's stored names use octal ones.
+        var (zone, records) = _zones.Published(string.Join('.', question.Name.Labels));
         if (zone is null)
         {
             response.ReturnCode = ReturnCode.Refused;
@@ -53,22 +52,22 @@ internal sealed class DnsFrontend : IDisposable
         response.IsAuthoritiveAnswer = true;
         var matching = records.Where(r => question.RecordType == RecordType.Any || r.Type.Equals(question.RecordType.ToString(), StringComparison.OrdinalIgnoreCase)).ToList();
         foreach (var set in matching)
-            foreach (var record in ToDns(set))
+            foreach (var record in ToDns(set, question.Name))
                 response.AnswerRecords.Add(record);
         if (response.AnswerRecords.Count == 0)
         {
             // NXDOMAIN when the name has nothing at all, NODATA (NOERROR, empty) when it has other types.
             response.ReturnCode = records.Count == 0 ? ReturnCode.NxDomain : ReturnCode.NoError;
             var soa = _zones.Published(zone.Name).Records.FirstOrDefault(r => r.Type == "SOA");
-            if (soa is not null) foreach (var r in ToDns(soa)) response.AuthorityRecords.Add(r);
+            if (soa is not null) foreach (var r in ToDns(soa, DomainName.Parse(zone.Name))) response.AuthorityRecords.Add(r);
         }
         e.Response = response;
         return Task.CompletedTask;
     }
 
-    private static IEnumerable<DnsRecordBase> ToDns(ResourceRecordSet set)
+    /// <summary>A set's values as DNS records owned by <paramref name="name"/>. Alias sets have no values and answer nothing.</summary>
+    private static IEnumerable<DnsRecordBase> ToDns(StoredRecordSet set, DomainName name)
     {
-        var name = DomainName.Parse(set.Name);
         int ttl = (int)Math.Clamp(set.Ttl ?? 300, 0, int.MaxValue);
         foreach (var value in set.Values)
         {
@@ -78,7 +77,7 @@ internal sealed class DnsFrontend : IDisposable
                     yield return new ARecord(name, ttl, ip);
                     break;
                 case "TXT":
-                    yield return new TxtRecord(name, ttl, SplitTxt(value));
+                    yield return new TxtRecord(name, ttl, ChangeBatchRules.TxtStrings(value) ?? new List<string> { value });
                     break;
                 case "NS":
                     yield return new NsRecord(name, ttl, DomainName.Parse(value));
@@ -91,28 +90,6 @@ internal sealed class DnsFrontend : IDisposable
                     break;
             }
         }
-    }
-
-    /// <summary>Route 53 TXT values are one or more quoted strings: "a" "b".</summary>
-    private static IEnumerable<string> SplitTxt(string value)
-    {
-        var parts = new List<string>();
-        int i = 0;
-        while (i < value.Length)
-        {
-            int open = value.IndexOf('"', i);
-            if (open < 0) break;
-            var sb = new System.Text.StringBuilder();
-            int j = open + 1;
-            for (; j < value.Length && value[j] != '"'; j++)
-            {
-                if (value[j] == '\\' && j + 1 < value.Length) j++;
-                sb.Append(value[j]);
-            }
-            parts.Add(sb.ToString());
-            i = j + 1;
-        }
-        return parts.Count == 0 ? new[] { value } : parts;
     }
 
     public void Dispose() => _server.Stop();

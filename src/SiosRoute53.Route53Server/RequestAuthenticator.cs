@@ -41,42 +41,42 @@ public sealed partial class RequestAuthenticator
     {
         string? authorization = Header(request, "Authorization");
         if (authorization is null)
-            throw new ApiError(HttpStatusCode.Forbidden, "MissingAuthenticationToken", "Missing Authentication Token");
+            throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.MissingAuthenticationToken, "Missing Authentication Token");
         var m = AuthorizationPattern().Match(authorization);
         if (!m.Success)
-            throw new ApiError(HttpStatusCode.Forbidden, "IncompleteSignature", "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters (AWS4-HMAC-SHA256).");
+            throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.IncompleteSignature, "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters (AWS4-HMAC-SHA256).");
 
         string accessKey = m.Groups["ak"].Value;
         (string Secret, HashSet<string>? Actions) key;
         lock (_gate)
         {
             if (!_keys.TryGetValue(accessKey, out key))
-                throw new ApiError(HttpStatusCode.Forbidden, "InvalidClientTokenId", "The security token included in the request is invalid.");
+                throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.InvalidClientTokenId, "The security token included in the request is invalid.");
         }
         if (m.Groups["service"].Value != service)
-            throw new ApiError(HttpStatusCode.Forbidden, "SignatureDoesNotMatch", $"Credential should be scoped to correct service: '{service}'.");
+            throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.SignatureDoesNotMatch, $"Credential should be scoped to correct service: '{service}'.");
 
         string? amzDate = Header(request, "X-Amz-Date");
         if (amzDate is null || !DateTimeOffset.TryParseExact(amzDate, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var signedAt))
-            throw new ApiError(HttpStatusCode.Forbidden, "IncompleteSignature", "The request must contain a valid X-Amz-Date header.");
+            throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.IncompleteSignature, "The request must contain a valid X-Amz-Date header.");
         if (m.Groups["date"].Value != amzDate[..8])
-            throw new ApiError(HttpStatusCode.Forbidden, "SignatureDoesNotMatch", "Credential should be scoped to a valid date matching X-Amz-Date.");
+            throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.SignatureDoesNotMatch, "Credential should be scoped to a valid date matching X-Amz-Date.");
         var skew = (_time.GetUtcNow() - signedAt).Duration();
         if (skew > AllowedSkew)
-            throw new ApiError(HttpStatusCode.Forbidden, "SignatureDoesNotMatch",
+            throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.SignatureDoesNotMatch,
                 $"Signature expired: {amzDate} is now earlier or later than {_time.GetUtcNow().UtcDateTime:yyyyMMdd'T'HHmmss'Z'} by more than 15 minutes. Check the node's clock.");
 
         var signedHeaders = m.Groups["sh"].Value.Split(';');
         if (!signedHeaders.Contains("host"))
-            throw new ApiError(HttpStatusCode.Forbidden, "SignatureDoesNotMatch", "'Host' must be a signed header.");
+            throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.SignatureDoesNotMatch, "'Host' must be a signed header.");
         var expected = SigV4Signer.Compute(request, accessKey, key.Secret, m.Groups["region"].Value, service, amzDate,
             payloadHash: null, signedHeaders, normalizePath: true);
         if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected.Signature), Encoding.ASCII.GetBytes(m.Groups["sig"].Value)))
-            throw new ApiError(HttpStatusCode.Forbidden, "SignatureDoesNotMatch",
+            throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.SignatureDoesNotMatch,
                 "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.");
 
         if (key.Actions is not null && !key.Actions.Contains(action))
-            throw new ApiError(HttpStatusCode.Forbidden, "AccessDenied",
+            throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.AccessDenied,
                 $"User: {accessKey} is not authorized to perform: {service}:{action}");
     }
 
@@ -97,9 +97,9 @@ public sealed partial class RequestAuthenticator
         lock (_gate)
         {
             if (!_roles.TryGetValue(roleArn, out var required))
-                throw new ApiError(HttpStatusCode.Forbidden, "AccessDenied", $"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {roleArn}");
+                throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.AccessDenied, $"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {roleArn}");
             if (required is not null && required != externalId)
-                throw new ApiError(HttpStatusCode.Forbidden, "AccessDenied", $"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {roleArn} (external id)");
+                throw new ApiError(HttpStatusCode.Forbidden, ErrorCodes.AccessDenied, $"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {roleArn} (external id)");
             string id = "ASIA" + RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16);
             string secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
             string token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(60));

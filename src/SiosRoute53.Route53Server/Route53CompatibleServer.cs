@@ -1,11 +1,11 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace SiosRoute53.Route53Server;
@@ -18,10 +18,13 @@ public sealed record Route53ServerOptions
     /// <summary>Where the DNS frontend listens (UDP); null = no DNS frontend.</summary>
     public IPEndPoint? DnsEndpoint { get; init; }
 
-    /// <summary>How long each change stays PENDING.</summary>
+    /// <summary>How long each change stays PENDING (a fixed time); <see cref="Propagation"/> overrides it.</summary>
     public TimeSpan PropagationDelay { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Token that the control endpoint (/_control/faults) requires; null disables the endpoint.</summary>
+    /// <summary>How long each change stays PENDING: fixed, or drawn uniformly per change from a range.</summary>
+    public PropagationRange? Propagation { get; init; }
+
+    /// <summary>Token that the control endpoint (/_control/…) requires; null disables the endpoint.</summary>
     public string? ControlToken { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
@@ -48,37 +51,44 @@ public sealed class Route53CompatibleServer : IAsyncDisposable
     public ServerFaults Faults { get; }
     public RequestAuthenticator Authenticator { get; }
     public long RequestCount => _api.RequestCount;
-    public IReadOnlyDictionary<string, long> CallsByOperation => _api.CallsByOperation;
+
+    /// <summary>Requests, Throttling answers and other errors per operation; resettable.</summary>
+    public RequestCounters Requests => _api.Counters;
+
+    /// <summary>Requests per operation since the start or the last reset.</summary>
+    public IReadOnlyDictionary<string, long> CallsByOperation => _api.Counters.Snapshot().ToDictionary(kv => kv.Key, kv => kv.Value.Requests);
     public long DnsQueryCount => _dns?.QueryCount ?? 0;
 
     public static async Task<Route53CompatibleServer> StartAsync(Route53ServerOptions options, CancellationToken cancellationToken = default)
     {
         var zones = new ZoneStore(options.Time, options.PropagationDelay);
+        if (options.Propagation is { } range) zones.Propagation = range;
         var faults = new ServerFaults();
         var auth = new RequestAuthenticator(options.Time);
         var api = new Route53Api(zones, faults, auth, options.Time);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(1));
         builder.WebHost.UseKestrel(k =>
         {
             k.Listen(options.HttpEndpoint);
-            k.Limits.MaxRequestBodySize = 1024 * 1024;
+            k.Limits.MaxRequestBodySize = 2 * 1024 * 1024;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
         });
         var app = builder.Build();
         if (options.ControlToken is { } token)
-            app.Map("/_control/faults", control => control.Run(ctx => ControlAsync(ctx, token, faults, zones)));
+            app.Map("/_control", control => control.Run(ctx => new ControlEndpoint(token, faults, zones, api.Counters).HandleAsync(ctx)));
         app.Run(api.HandleAsync);
 
         DnsFrontend? dns = null;
-        if (options.DnsEndpoint is not null)
-        {
-            dns = new DnsFrontend(zones, options.DnsEndpoint);
-            dns.Start();
-        }
         try
         {
+            if (options.DnsEndpoint is not null)
+            {
+                dns = new DnsFrontend(zones, options.DnsEndpoint);
+                dns.Start();
+            }
             await app.StartAsync(cancellationToken);
         }
         catch
@@ -90,50 +100,6 @@ public sealed class Route53CompatibleServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var endpoint = new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"));
         return new Route53CompatibleServer(app, api, dns, zones, faults, auth, endpoint);
-    }
-
-    private sealed record ControlDocument(
-        double RequestsPerSecond, int ThrottleNextRequests, double PriorRequestWindowSeconds, double LatencyMilliseconds,
-        double ServerErrorRate, double DropRate, bool Outage, double PropagationDelaySeconds);
-
-    private static readonly JsonSerializerOptions ControlJson = new(JsonSerializerDefaults.Web);
-
-    private static async Task ControlAsync(HttpContext context, string token, ServerFaults faults, ZoneStore zones)
-    {
-        if (!context.Request.Headers.TryGetValue("X-Control-Token", out var given) || given.ToString() != token)
-        {
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            return;
-        }
-        if (HttpMethods.IsPut(context.Request.Method) || HttpMethods.IsPost(context.Request.Method))
-        {
-            try
-            {
-                var doc = await JsonSerializer.DeserializeAsync<ControlDocument>(context.Request.Body, ControlJson)
-                          ?? throw new JsonException("empty document");
-                faults.Set(new FaultSnapshot
-                {
-                    RequestsPerSecond = doc.RequestsPerSecond,
-                    ThrottleNextRequests = doc.ThrottleNextRequests,
-                    PriorRequestWindow = TimeSpan.FromSeconds(doc.PriorRequestWindowSeconds),
-                    Latency = TimeSpan.FromMilliseconds(doc.LatencyMilliseconds),
-                    ServerErrorRate = doc.ServerErrorRate,
-                    DropRate = doc.DropRate,
-                    Outage = doc.Outage,
-                });
-                if (doc.PropagationDelaySeconds >= 0) zones.PropagationDelay = TimeSpan.FromSeconds(doc.PropagationDelaySeconds);
-            }
-            catch (Exception e) when (e is JsonException or ArgumentException)
-            {
-                context.Response.StatusCode = StatusCodes.Status400BadRequest;
-                await context.Response.WriteAsync(e.Message);
-                return;
-            }
-        }
-        var f = faults.Current;
-        await context.Response.WriteAsJsonAsync(new ControlDocument(f.RequestsPerSecond, f.ThrottleNextRequests,
-            f.PriorRequestWindow.TotalSeconds, f.Latency.TotalMilliseconds, f.ServerErrorRate, f.DropRate, f.Outage,
-            zones.PropagationDelay.TotalSeconds), ControlJson);
     }
 
     public async ValueTask DisposeAsync()

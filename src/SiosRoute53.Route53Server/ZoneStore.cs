@@ -4,25 +4,18 @@ using SiosRoute53.Route53;
 
 namespace SiosRoute53.Route53Server;
 
-/// <summary>A Route 53 API error the server answers with.</summary>
-public sealed class ApiError : Exception
+/// <summary>A VPC a private hosted zone is associated with (API reference, VPC).</summary>
+public sealed record ZoneVpc(string VpcId, string VpcRegion)
 {
-    public ApiError(HttpStatusCode status, string code, string message, IReadOnlyList<string>? messages = null) : base(message)
-    {
-        Status = status;
-        Code = code;
-        Messages = messages ?? new[] { message };
-    }
-
-    public HttpStatusCode Status { get; }
-    public string Code { get; }
-    public IReadOnlyList<string> Messages { get; }
+    /// <summary>The VPC the in-process API and the executable's --zone give private zones.</summary>
+    public static readonly ZoneVpc Lab = new("vpc-0a1b2c3d4e5f60718", "us-east-1");
 }
 
 /// <summary>
 /// The hosted zones and their record sets, with Route 53's semantics: atomic change batches, exact-match DELETE,
-/// CREATE of an existing set rejected, case-insensitive names, PENDING → INSYNC after a propagation delay, and a
-/// "published" view per zone (what DNS answers) that only INSYNC changes reach.
+/// CREATE of an existing set rejected, alias and routing-policy records, names in Route 53's stored form, PENDING →
+/// INSYNC after a propagation time drawn per change, and a "published" view per zone (what DNS answers) that only
+/// INSYNC changes reach and that never goes back to an older state.
 /// </summary>
 public sealed class ZoneStore
 {
@@ -31,21 +24,42 @@ public sealed class ZoneStore
     private readonly Dictionary<string, Zone> _zones = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, PendingChange> _changes = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _zoneOrder = new();
+    private PropagationRange _propagation;
+    private long _sequence;
 
     public ZoneStore(TimeProvider? time = null, TimeSpan? propagationDelay = null)
     {
         _time = time ?? TimeProvider.System;
-        PropagationDelay = propagationDelay ?? TimeSpan.FromSeconds(2);
+        _propagation = PropagationRange.Fixed(propagationDelay ?? TimeSpan.FromSeconds(2));
     }
 
-    /// <summary>How long a change stays PENDING before it is INSYNC. Changeable at run time.</summary>
-    public TimeSpan PropagationDelay { get; set; }
+    /// <summary>How long each new change stays PENDING (fixed, or drawn per change). Changeable at run time.</summary>
+    public PropagationRange Propagation
+    {
+        get { lock (_gate) return _propagation; }
+        set { lock (_gate) _propagation = value; }
+    }
+
+    /// <summary>A fixed propagation time (setting it replaces a range; reading gives the range's shortest time).</summary>
+    public TimeSpan PropagationDelay
+    {
+        get => Propagation.Min;
+        set => Propagation = PropagationRange.Fixed(value);
+    }
+
+    /// <summary>The name servers Route 53 gives every zone (four, as in AWS; names under .test, never a real host).</summary>
+    public static readonly IReadOnlyList<string> NameServers = new[]
+    {
+        "ns-101.awsdns-12.test.", "ns-612.awsdns-13.test.", "ns-1123.awsdns-14.test.", "ns-1634.awsdns-15.test.",
+    };
 
     private sealed class Zone
     {
         public required HostedZone Info;
-        public readonly List<ResourceRecordSet> Records = new();
-        public List<ResourceRecordSet> Published = new();
+        public ZoneVpc? Vpc;
+        public readonly List<StoredRecordSet> Records = new();
+        public List<StoredRecordSet> Published = new();
+        public long PublishedSequence;
         public DateTimeOffset LastChangeAt = DateTimeOffset.MinValue;
     }
 
@@ -53,8 +67,9 @@ public sealed class ZoneStore
     {
         public required ChangeInfo Info;
         public required DateTimeOffset InSyncAt;
+        public required long Sequence;
         public string? ZoneId;
-        public List<ResourceRecordSet>? Snapshot;
+        public List<StoredRecordSet>? Snapshot;
         public bool Published;
     }
 
@@ -64,26 +79,33 @@ public sealed class ZoneStore
         return prefix + RandomNumberGenerator.GetString(alphabet, length - 1);
     }
 
-    public (HostedZone Zone, ChangeInfo Change) CreateZone(string name, string callerReference, string? comment, bool privateZone)
+    /// <summary>A public zone, or a private one in <see cref="ZoneVpc.Lab"/>.</summary>
+    public (HostedZone Zone, ChangeInfo Change) CreateZone(string name, string callerReference, string? comment, bool privateZone) =>
+        CreateZone(name, callerReference, comment, privateZone ? ZoneVpc.Lab : null);
+
+    /// <summary>A zone as CreateHostedZone makes it: private exactly when it has a VPC; SOA and NS records created.</summary>
+    public (HostedZone Zone, ChangeInfo Change) CreateZone(string name, string callerReference, string? comment, ZoneVpc? vpc)
     {
-        string? why = DnsNames.Validate(name);
-        if (why is not null) throw new ApiError(HttpStatusCode.BadRequest, "InvalidDomainName", $"Domain name '{name}' is invalid: {why}.");
-        string normalized = DnsNames.Normalize(name);
+        string? normalized = Route53Names.TryCanonical(name, out var why);
+        if (normalized == ".") why = "the root cannot be a hosted zone";
+        else if (normalized is not null && Route53Names.FirstLabel(normalized) == "*")
+            why = "a hosted zone's name cannot start with the * wildcard label";
+        if (why.Length > 0 || normalized is null)
+            throw new ApiError(HttpStatusCode.BadRequest, ErrorCodes.InvalidDomainName, $"{name} is not a valid hosted zone name: {why}.");
         lock (_gate)
         {
             if (_zones.Values.Any(z => z.Info.CallerReference == callerReference))
-                throw new ApiError(HttpStatusCode.Conflict, "HostedZoneAlreadyExists", $"A hosted zone has already been created with the specified caller reference '{callerReference}'.");
+                throw new ApiError(HttpStatusCode.Conflict, ErrorCodes.HostedZoneAlreadyExists,
+                    $"A hosted zone has already been created with the specified caller reference '{callerReference}'.");
             string id = NewId('Z', 21);
-            var info = new HostedZone("/hostedzone/" + id, normalized, callerReference, comment, privateZone, 2);
-            var zone = new Zone { Info = info };
-            string ns1 = "ns-1.awsdns-00.test.", ns2 = "ns-2.awsdns-00.test.";
-            zone.Records.Add(new ResourceRecordSet(normalized, "SOA", 900, new[] { $"{ns1} awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400" }));
-            zone.Records.Add(new ResourceRecordSet(normalized, "NS", 172800, new[] { ns1, ns2 }));
+            var info = new HostedZone("/hostedzone/" + id, normalized, callerReference, comment, vpc is not null, 2);
+            var zone = new Zone { Info = info, Vpc = vpc };
+            zone.Records.Add(new StoredRecordSet { Name = normalized, Type = "SOA", Ttl = 900, Values = new[] { $"{NameServers[0]} awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400" } });
+            zone.Records.Add(new StoredRecordSet { Name = normalized, Type = "NS", Ttl = 172800, Values = NameServers });
             zone.Published = zone.Records.ToList();
             _zones[id] = zone;
             _zoneOrder.Add(id);
-            var change = NewChange(null, null, comment: null);
-            return (info, change);
+            return (info, NewChange(null, null, comment: null));
         }
     }
 
@@ -92,8 +114,9 @@ public sealed class ZoneStore
         lock (_gate)
         {
             var zone = Find(zoneId);
-            if (zone.Records.Any(r => r.Type is not ("SOA" or "NS") || !DnsNames.Equal(r.Name, zone.Info.Name)))
-                throw new ApiError(HttpStatusCode.BadRequest, "HostedZoneNotEmpty", "The specified hosted zone contains non-required resource record sets and so cannot be deleted.");
+            if (zone.Records.Any(r => r.Type is not ("SOA" or "NS") || r.Name != zone.Info.Name))
+                throw new ApiError(HttpStatusCode.BadRequest, ErrorCodes.HostedZoneNotEmpty,
+                    "The specified hosted zone contains non-required resource record sets and so cannot be deleted.");
             string id = Route53Ids.BareZoneId(zoneId);
             _zones.Remove(id);
             _zoneOrder.RemoveAll(z => z.Equals(id, StringComparison.OrdinalIgnoreCase));
@@ -106,6 +129,13 @@ public sealed class ZoneStore
         lock (_gate) return Snapshot(Find(zoneId));
     }
 
+    /// <summary>The VPC of a private zone; null for a public zone.</summary>
+    public ZoneVpc? VpcOf(string zoneId)
+    {
+        lock (_gate) return Find(zoneId).Vpc;
+    }
+
+    /// <summary>Every zone, in the order they were created.</summary>
     public IReadOnlyList<HostedZone> Zones()
     {
         lock (_gate) return _zoneOrder.Select(id => Snapshot(_zones[id])).ToList();
@@ -117,70 +147,74 @@ public sealed class ZoneStore
     {
         string id = Route53Ids.BareZoneId(zoneId);
         if (!_zones.TryGetValue(id, out var zone))
-            throw new ApiError(HttpStatusCode.NotFound, "NoSuchHostedZone", $"No hosted zone found with ID: {id}");
+            throw new ApiError(HttpStatusCode.NotFound, ErrorCodes.NoSuchHostedZone, $"No hosted zone found with ID: {id}");
         return zone;
     }
 
-    /// <summary>The zone's record sets in Route 53's listing order (name with labels reversed, then type).</summary>
-    public IReadOnlyList<ResourceRecordSet> Records(string zoneId)
+    /// <summary>The zone's record sets in Route 53's listing order (name with labels reversed, then type, then SetIdentifier).</summary>
+    public IReadOnlyList<StoredRecordSet> Records(string zoneId)
     {
         lock (_gate) return Ordered(Find(zoneId).Records);
     }
 
-    private static List<ResourceRecordSet> Ordered(IEnumerable<ResourceRecordSet> records) =>
-        records.OrderBy(r => r.Name, Comparer<string>.Create(DnsNames.CompareForListing))
+    private static List<StoredRecordSet> Ordered(IEnumerable<StoredRecordSet> records) =>
+        records.OrderBy(r => r.Name, Route53Names.ListingOrder)
                .ThenBy(r => r.Type, StringComparer.Ordinal)
                .ThenBy(r => r.SetIdentifier ?? "", StringComparer.Ordinal)
                .ToList();
 
+    /// <summary>Simple records from the engine's model (seeding zones in-process).</summary>
+    public ChangeInfo Apply(string zoneId, IReadOnlyList<Change> changes, string? comment, TimeSpan priorRequestWindow) =>
+        Apply(zoneId, changes.Select(c => new RecordChange(c.Action, StoredRecordSet.From(c.RecordSet))).ToList(), comment, priorRequestWindow);
+
     /// <summary>Applies a whole batch or nothing. Every problem in the batch is reported, as Route 53 does.</summary>
-    public ChangeInfo Apply(string zoneId, IReadOnlyList<Change> changes, string? comment, TimeSpan priorRequestWindow)
+    public ChangeInfo Apply(string zoneId, IReadOnlyList<RecordChange> changes, string? comment, TimeSpan priorRequestWindow)
     {
         if (changes.Count == 0)
-            throw new ApiError(HttpStatusCode.BadRequest, "InvalidInput", "1 validation error detected: Value null at 'changeBatch.changes' failed to satisfy constraint: Member must not be null");
+            throw new ApiError(HttpStatusCode.BadRequest, ErrorCodes.InvalidInput,
+                "1 validation error detected: Value null at 'changeBatch.changes' failed to satisfy constraint: Member must not be null");
+        ChangeBatchRules.CheckLimits(changes);
+        var checkedChanges = changes.Select(c => c with { RecordSet = ChangeBatchRules.CheckInput(c) }).ToList();
         lock (_gate)
         {
             var zone = Find(zoneId);
             var now = _time.GetUtcNow();
             if (priorRequestWindow > TimeSpan.Zero && now - zone.LastChangeAt < priorRequestWindow)
-                throw new ApiError(HttpStatusCode.BadRequest, "PriorRequestNotComplete",
+                throw new ApiError(HttpStatusCode.BadRequest, ErrorCodes.PriorRequestNotComplete,
                     "The request was rejected because Route 53 was still processing a prior request.");
 
             var working = zone.Records.ToList();
             var problems = new List<string>();
-            foreach (var change in changes)
+            foreach (var (action, set) in checkedChanges)
             {
-                var set = change.RecordSet with { Name = DnsNames.Normalize(change.RecordSet.Name), Type = change.RecordSet.Type.ToUpperInvariant() };
-                string label = $"[name='{set.Name}', type='{set.Type}'{(set.SetIdentifier is null ? "" : $", set-identifier='{set.SetIdentifier}'")}]";
-                string? invalid = ValidateSet(set, zone.Info.Name);
+                string? invalid = ValidateSet(set, zone, working);
                 if (invalid is not null)
                 {
                     problems.Add(invalid);
                     continue;
                 }
-                int index = working.FindIndex(r => DnsNames.Equal(r.Name, set.Name) && r.Type == set.Type && r.SetIdentifier == set.SetIdentifier);
-                switch (change.Action)
+                int index = working.FindIndex(r => r.SameKey(set));
+                switch (action)
                 {
                     case ChangeAction.CREATE:
-                        if (index >= 0) problems.Add($"Tried to create resource record set {label} but it already exists");
-                        else if (ConflictsWithCname(working, set)) problems.Add($"RRSet of type {set.Type} with DNS name {set.Name} is not permitted because a conflicting RRSet of type CNAME with the same DNS name already exists in zone {zone.Info.Name}");
+                        if (index >= 0) problems.Add($"Tried to create resource record set {set.Label} but it already exists");
+                        else if (Conflict(working, set, zone.Info.Name) is { } conflict) problems.Add(conflict);
                         else working.Add(set);
                         break;
                     case ChangeAction.DELETE:
-                        if (index < 0) problems.Add($"Tried to delete resource record set {label} but it was not found");
-                        else if (!working[index].MatchesExactly(set)) problems.Add($"Tried to delete resource record set {label} but the values provided do not match the current values");
-                        else if (set.Type is "SOA" or "NS" && DnsNames.Equal(set.Name, zone.Info.Name)) problems.Add($"A HostedZone must contain at least one NS record for the zone itself and exactly one SOA record; {label} cannot be deleted");
+                        if (index < 0) problems.Add($"Tried to delete resource record set {set.Label} but it was not found");
+                        else if (!working[index].SameAs(set)) problems.Add($"Tried to delete resource record set {set.Label} but the values provided do not match the current values");
+                        else if (set.Type is "SOA" or "NS" && set.Name == zone.Info.Name) problems.Add($"A HostedZone must contain at least one NS record for the zone itself and exactly one SOA record; {set.Label} cannot be deleted");
                         else working.RemoveAt(index);
                         break;
                     case ChangeAction.UPSERT:
                         if (index >= 0) working[index] = set;
-                        else if (ConflictsWithCname(working, set)) problems.Add($"RRSet of type {set.Type} with DNS name {set.Name} is not permitted because a conflicting RRSet of type CNAME with the same DNS name already exists in zone {zone.Info.Name}");
+                        else if (Conflict(working, set, zone.Info.Name) is { } conflict) problems.Add(conflict);
                         else working.Add(set);
                         break;
                 }
             }
-            if (problems.Count > 0)
-                throw new ApiError(HttpStatusCode.BadRequest, "InvalidChangeBatch", string.Join(", ", problems), problems);
+            if (problems.Count > 0) throw ApiError.InvalidChangeBatch(problems);
 
             zone.Records.Clear();
             zone.Records.AddRange(working);
@@ -189,25 +223,39 @@ public sealed class ZoneStore
         }
     }
 
-    private static bool ConflictsWithCname(List<ResourceRecordSet> records, ResourceRecordSet set) =>
-        records.Any(r => DnsNames.Equal(r.Name, set.Name) && (r.Type == "CNAME") != (set.Type == "CNAME"));
-
-    private static string? ValidateSet(ResourceRecordSet set, string zoneName)
+    /// <summary>
+    /// Why <paramref name="set"/> cannot join the sets of its name: a CNAME beside other types, a simple record
+    /// beside routing-policy records of the same name and type (or the reverse), or two routing policies mixed.
+    /// </summary>
+    private static string? Conflict(List<StoredRecordSet> records, StoredRecordSet set, string zoneName)
     {
-        if (!DnsNames.IsInZone(set.Name, zoneName))
-            return $"RRSet with DNS name {set.Name} is not permitted in zone {zoneName}";
-        if (set.Ttl is null) return $"Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in Change with [Action={set.Type}, Name={set.Name}]";
-        if (set.Ttl is < 0 or > 2147483647) return $"TTL {set.Ttl} for {set.Name} is out of range";
-        if (set.Values.Count == 0) return $"RRSet {set.Name} of type {set.Type} has no ResourceRecords";
-        if (set.Type == "A")
-            foreach (var v in set.Values)
-                if (!IPAddress.TryParse(v, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || v.Split('.').Length != 4)
-                    return $"ARRDATAIllegalIPv4Address (Value is not a valid IPv4 address) encountered with '{v}'";
-        if (set.Type == "TXT")
-            foreach (var v in set.Values)
-                if (v.Length < 2 || v[0] != '"' || v[^1] != '"')
-                    return $"Invalid Resource Record: 'FATAL problem: InvalidCharacterString (Value should be enclosed in quotation marks) encountered with '{v}''";
-        return null;
+        if (records.Any(r => r.Name == set.Name && (r.Type == "CNAME") != (set.Type == "CNAME")))
+            return set.Type == "CNAME"
+                ? $"RRSet of type CNAME with DNS name {set.Name} is not permitted as it conflicts with other records with the same DNS name in zone {zoneName}"
+                : $"RRSet of type {set.Type} with DNS name {set.Name} is not permitted because a conflicting RRSet of type CNAME with the same DNS name already exists in zone {zoneName}";
+        var sameType = records.Where(r => r.Name == set.Name && r.Type == set.Type).ToList();
+        if (sameType.Count == 0) return null;
+        if (set.SetIdentifier is null)
+            return $"RRSet with DNS name {set.Name}, type {set.Type} cannot be created as other RRSets exist with the same name and type.";
+        var other = sameType.FirstOrDefault(r => r.Policy != set.Policy);
+        return other is null ? null
+            : $"RRSet with DNS name {set.Name}, type {set.Type}, SetIdentifier {set.SetIdentifier} cannot be created as a non-{set.Policy} set exists with the same name and type.";
+    }
+
+    private string? ValidateSet(StoredRecordSet set, Zone zone, List<StoredRecordSet> working)
+    {
+        if (!Route53Names.IsInZone(set.Name, zone.Info.Name))
+            return $"RRSet with DNS name {set.Name} is not permitted in zone {zone.Info.Name}";
+        if (set.AliasTarget is { } alias && _zones.TryGetValue(alias.HostedZoneId, out var targetZone))
+        {
+            // An alias to a record of one of our zones must name a set that exists there, with the same type.
+            if (!Route53Names.IsInZone(alias.DnsName, targetZone.Info.Name))
+                return $"Tried to create an alias that targets {alias.DnsName}, type {set.Type} in zone {alias.HostedZoneId}, but the alias target name does not lie within the target zone";
+            var targets = ReferenceEquals(targetZone, zone) ? working : targetZone.Records;
+            if (!targets.Any(r => r.Name == alias.DnsName && r.Type == set.Type))
+                return $"Tried to create an alias that targets {alias.DnsName}, type {set.Type} in zone {alias.HostedZoneId}, but that target was not found";
+        }
+        return ChangeBatchRules.CheckValues(set);
     }
 
     private ChangeInfo NewChange(Zone? zone, string? zoneId, string? comment)
@@ -217,7 +265,8 @@ public sealed class ZoneStore
         var pending = new PendingChange
         {
             Info = info,
-            InSyncAt = now + PropagationDelay,
+            InSyncAt = now + _propagation.Draw(Random.Shared),
+            Sequence = ++_sequence,
             ZoneId = zoneId,
             Snapshot = zone?.Records.ToList(),
         };
@@ -232,7 +281,7 @@ public sealed class ZoneStore
         {
             string id = Route53Ids.BareChangeId(changeId);
             if (!_changes.TryGetValue(id, out var change))
-                throw new ApiError(HttpStatusCode.NotFound, "NoSuchChange", $"Could not find resource with ID: {id}");
+                throw new ApiError(HttpStatusCode.NotFound, ErrorCodes.NoSuchChange, $"Could not find resource with ID: {id}");
             var now = _time.GetUtcNow();
             PublishDue(now);
             return StatusOf(change, now);
@@ -242,31 +291,39 @@ public sealed class ZoneStore
     private static ChangeInfo StatusOf(PendingChange change, DateTimeOffset now) =>
         change.Info with { Status = now >= change.InSyncAt ? ChangeStatus.INSYNC : ChangeStatus.PENDING };
 
-    /// <summary>Moves the zone snapshots of every change that is now INSYNC into the published (DNS) view, in order.</summary>
+    /// <summary>
+    /// Moves the zone snapshot of every change that is now INSYNC into the published (DNS) view. Each change draws
+    /// its own propagation time, so a later change can be INSYNC first; an older snapshot never replaces a newer one.
+    /// </summary>
     private void PublishDue(DateTimeOffset now)
     {
-        foreach (var change in _changes.Values.Where(c => !c.Published && c.InSyncAt <= now).OrderBy(c => c.Info.SubmittedAt))
+        foreach (var change in _changes.Values.Where(c => !c.Published && c.InSyncAt <= now).OrderBy(c => c.Sequence))
         {
             change.Published = true;
-            if (change.ZoneId is not null && change.Snapshot is not null && _zones.TryGetValue(change.ZoneId, out var zone))
+            if (change.ZoneId is not null && change.Snapshot is not null && _zones.TryGetValue(change.ZoneId, out var zone)
+                && change.Sequence > zone.PublishedSequence)
+            {
                 zone.Published = change.Snapshot;
+                zone.PublishedSequence = change.Sequence;
+            }
             change.Snapshot = null;
         }
     }
 
     /// <summary>What the DNS frontend answers: the record sets of the most specific zone holding the name, INSYNC only.</summary>
-    public (HostedZone? Zone, IReadOnlyList<ResourceRecordSet> Records) Published(string name)
+    public (HostedZone? Zone, IReadOnlyList<StoredRecordSet> Records) Published(string name)
     {
-        string n = DnsNames.Normalize(name);
+        string? n = Route53Names.TryCanonical(name, out _);
+        if (n is null) return (null, Array.Empty<StoredRecordSet>());
         lock (_gate)
         {
             PublishDue(_time.GetUtcNow());
             var zone = _zones.Values
-                .Where(z => DnsNames.IsInZone(n, z.Info.Name))
+                .Where(z => Route53Names.IsInZone(n, z.Info.Name))
                 .OrderByDescending(z => z.Info.Name.Length)
                 .FirstOrDefault();
-            if (zone is null) return (null, Array.Empty<ResourceRecordSet>());
-            return (zone.Info, zone.Published.Where(r => DnsNames.Equal(r.Name, n)).ToList());
+            if (zone is null) return (null, Array.Empty<StoredRecordSet>());
+            return (zone.Info, zone.Published.Where(r => r.Name == n).ToList());
         }
     }
 }
