@@ -262,7 +262,7 @@ Stop-Process -Id $($lab.Agents.node1.Process.Id) -Force
         }
     }
 
-    It '5. a wrong key, a replayed message and a garbage frame are rejected and logged; the agent survives' {
+    It '5. a wrong key, a replayed message, a message for another member and a garbage frame are rejected and logged; the agent survives' {
         $keyFile = Join-Path $root 'node1/state/cluster.key'
         $script = @"
 Import-Module '$(Join-Path $PSScriptRoot 'TestHelpers.psm1')'
@@ -279,21 +279,26 @@ function Send([byte[]] `$bytes) {
 }
 `$message = `$create.Invoke(`$null, @('status', 'intruder', 'lab', [object]@{}, [TimeProvider]::System))
 'wrong=' + (Send (`$protocol::Encode(`$message, `$wrong)))
-`$valid = `$protocol::Encode(`$create.Invoke(`$null, @('status', 'node2', 'lab', [object]@{}, [TimeProvider]::System)), `$good)
+`$request = `$protocol.GetMethod('Request').MakeGenericMethod([object])
+`$valid = `$protocol::Encode(`$request.Invoke(`$null, @('status', 'node2', 'lab', '$($lab.Addresses.node1):7353', [object]@{}, [TimeProvider]::System)), `$good)
 'first=' + (Send `$valid)
 'replay=' + (Send `$valid)
+`$elsewhere = `$protocol::Encode(`$request.Invoke(`$null, @('status', 'node2', 'lab', '$($lab.Addresses.node2):7353', [object]@{}, [TimeProvider]::System)), `$good)
+'elsewhere=' + (Send `$elsewhere)
 'garbage=' + (Send ([byte[]](0x7f, 0xff, 0xff, 0xff) + [byte[]]::new(100)))
 "@
         $out = Invoke-InLab $lab client $script
         $out | Should -Contain 'wrong=0'
         ($out | Where-Object { $_ -like 'first=*' }) | Should -Not -Be 'first=0' -Because 'a valid message is answered'
         $out | Should -Contain 'replay=0'
+        $out | Should -Contain 'elsewhere=0' -Because 'a frame addressed to node2 is refused by node1'
         $out | Should -Contain 'garbage=0'
-        $null = Wait-LabCondition -Seconds 10 -Because 'the rejections are in the history' { @(Get-LabEvents $lab node1 | Where-Object action -EQ 'security').Count -ge 3 }
+        $null = Wait-LabCondition -Seconds 10 -Because 'the rejections are in the history' { @(Get-LabEvents $lab node1 | Where-Object action -EQ 'security').Count -ge 4 }
         $rejected = (Get-LabEvents $lab node1 | Where-Object action -EQ 'security').message -join "`n"
         $rejected | Should -Match 'authentication code does not verify'
         $rejected | Should -Match 'replay'
         $rejected | Should -Match 'frame length'
+        $rejected | Should -Match 'not to this endpoint'
         (Invoke-InLab $lab witness "(Get-HaCluster | Where-Object Name -EQ node1).Reachable") | Should -Be 'True'
     }
 

@@ -30,8 +30,7 @@ public sealed class NodeAgent
     private ClusterKey _key = null!;
     private string _self = "";
     private string _cluster = "";
-    private int _rejectionsThisMinute;
-    private long _rejectionWindow;
+    private RejectionHistory _rejections = null!;
     private bool _refusingHeartbeats;
 
     public NodeAgent(StateStore store, ResourceManager manager, Func<TunableSet> tunables, KitEnvironment environment, Action<string> log)
@@ -57,6 +56,7 @@ public sealed class NodeAgent
         _self = state.NodeName;
         _cluster = state.ClusterName;
         _events = new ClusterEvents(_store, _time, _log) { Node = _self };
+        _rejections = new RejectionHistory(_time, message => _events.Record(null, "security", "rejected", message));
         var client = new PeerClient(_key, _cluster, _self, _time);
         var tcpRemote = new TcpRemoteQuorum(_time);
         _executor = new ActionExecutor(_manager, () => _observer.Settings(), _events, _environment);
@@ -97,6 +97,7 @@ public sealed class NodeAgent
         {
             if (_self.Length > 0 && cancellationToken.IsCancellationRequested) await LeaveAsync();
             foreach (var l in listeners) l.Stop();
+            _rejections?.Dispose();
             if (_self.Length > 0) _events.Record(null, "agent", "stopped", $"Node agent of '{_self}' stopped.");
         }
     }
@@ -136,11 +137,11 @@ public sealed class NodeAgent
             AgentMessage request;
             try
             {
-                request = await Protocol.ReadAsync(stream, _key, _cluster, _replay, _time, TimeSpan.FromSeconds(5), cancellationToken);
+                request = await Protocol.ReadRequestAsync(stream, _key, _cluster, client.Client.LocalEndPoint, _replay, _time, TimeSpan.FromSeconds(5), cancellationToken);
             }
             catch (ProtocolException e)
             {
-                Rejected(remote, e.Message);
+                _rejections.Add(remote, e);
                 return;
             }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
@@ -156,21 +157,9 @@ public sealed class NodeAgent
             {
                 reply = Protocol.Create(MessageTypes.Error, _self, _cluster, new ErrorBody(e.Message), _time);
             }
-            try { await stream.WriteAsync(Protocol.Encode(reply, _key), cancellationToken); }
+            try { await stream.WriteAsync(Protocol.EncodeAnswer(reply, request, _key), cancellationToken); }
             catch (Exception e) when (e is IOException or SocketException or OperationCanceledException) { }
         }
-    }
-
-    private void Rejected(string remote, string reason)
-    {
-        long now = _time.GetTimestamp();
-        if (_time.GetElapsedTime(_rejectionWindow, now) > TimeSpan.FromMinutes(1))
-        {
-            _rejectionWindow = now;
-            _rejectionsThisMinute = 0;
-        }
-        if (++_rejectionsThisMinute <= 20)
-            _events.Record(null, "security", "rejected", $"Refused a frame from {remote}: {reason}.");
     }
 
     private AgentMessage Reply<T>(string type, T body) => Protocol.Create(type, _self, _cluster, body, _time);
