@@ -4,7 +4,9 @@
 #>
 param(
     [string] $Configuration = 'Release',
-    [string] $Packages
+    [string] $Packages,
+    [int] $Rounds = -1,
+    [int] $Seed = 1
 )
 
 $Root = $BuildRoot
@@ -78,15 +80,49 @@ task PesterTest Build, {
     }
 }
 
-# Synopsis: Every test, xunit then Pester; ends with one line "N passed, N failed, N skipped".
-task Test UnitTest, PesterTest, {
+function Invoke-Chaos([int] $Count, [string] $Result) {
+    Remove-Item $Result -ErrorAction Ignore
+    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'lab/Chaos.ps1') -ModulePath $ModuleOut -ServerPath $ServerOut -Rounds $Count -Seed $Seed -ResultPath $Result
+    if (-not (Test-Path $Result)) {
+        @{ seed = $Seed; rounds = 0; violations = 0; violatingRounds = 0; harnessError = "the chaos suite exited ($LASTEXITCODE) without a result" } | ConvertTo-Json | Set-Content $Result
+    }
+}
+
+# Synopsis: A short chaos run (10 rounds, or -Rounds; 0 leaves it out) for the Test task; counts into out/test/chaos.json. Needs root.
+task ChaosTest Build, {
+    $result = Join-Path $TestOut 'chaos.json'
+    New-Item -ItemType Directory -Force $TestOut | Out-Null
+    if ($Rounds -eq 0) {
+        @{ seed = $Seed; rounds = 0; violations = 0; violatingRounds = 0; skipped = 'left out with -Rounds 0' } | ConvertTo-Json | Set-Content $result
+        return
+    }
+    Invoke-Chaos $(if ($Rounds -gt 0) { $Rounds } else { 10 }) $result
+}
+
+# Synopsis: The chaos suite in network namespaces (needs root; run it under flock /tmp/siosr53-lab.lock): -Rounds (50) -Seed (1).
+task Chaos Build, {
+    $result = Join-Path $Out 'chaos/chaos.json'
+    Invoke-Chaos $(if ($Rounds -gt 0) { $Rounds } else { 50 }) $result
+    $chaos = Get-Content $result -Raw | ConvertFrom-Json
+    if ($chaos.harnessError) { throw "The chaos suite failed: $($chaos.harnessError)" }
+}
+
+# Synopsis: Every test, xunit, Pester, then a short chaos run; ends with one line "N passed, N failed, N skipped".
+task Test UnitTest, PesterTest, ChaosTest, {
     $unit = Get-Content (Join-Path $TestOut 'unit.json') -Raw | ConvertFrom-Json
     $pester = Get-Content (Join-Path $TestOut 'pester.json') -Raw | ConvertFrom-Json
-    $passed = $unit.passed + $pester.passed
-    $failed = $unit.failed + $pester.failed
-    $skipped = $unit.skipped + $pester.skipped
+    $chaos = Get-Content (Join-Path $TestOut 'chaos.json') -Raw | ConvertFrom-Json
+    # A chaos round is a test: it passes when no invariant was violated in it; a harness that broke is one failure.
+    $chaosFailed = [int] $chaos.violatingRounds + [int] [bool] $chaos.harnessError
+    $chaosPassed = [int] $chaos.rounds - [int] $chaos.violatingRounds
+    $chaosSkipped = [int] [bool] $chaos.skipped
+    $passed = $unit.passed + $pester.passed + $chaosPassed
+    $failed = $unit.failed + $pester.failed + $chaosFailed
+    $skipped = $unit.skipped + $pester.skipped + $chaosSkipped
     print White "xunit:  $($unit.passed) passed, $($unit.failed) failed, $($unit.skipped) skipped"
     print White "Pester: $($pester.passed) passed, $($pester.failed) failed, $($pester.skipped) skipped"
+    $why = if ($chaos.skipped) { " (skipped: $($chaos.skipped))" } elseif ($chaos.harnessError) { " (the harness failed: $($chaos.harnessError))" } else { '' }
+    print White "Chaos:  $($chaos.rounds) rounds with seed $($chaos.seed), $($chaos.violations) violations in $($chaos.violatingRounds) rounds$why"
     "$passed passed, $failed failed, $skipped skipped" | Set-Content (Join-Path $TestOut 'summary.txt')
     if ($failed -gt 0) { throw "$failed test(s) failed." }
     if ($passed -eq 0) { throw 'No test ran.' }

@@ -7,14 +7,23 @@
     SiosRoute53.build.ps1. Run it through the pinned PowerShell: dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    flock /tmp/siosr53-lab.lock dotnet pwsh ./build.ps1 -Task Chaos -Rounds 200 -Seed 7
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'ChaosTest', 'Chaos', 'Demo', 'Bench', 'Clean')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    # Chaos rounds: -Task Chaos runs 50 unless told, -Task Test a short run of 10 (0 leaves it out, counted as skipped).
+    [ValidateRange(-1, 10000)]
+    [int] $Rounds = -1,
+
+    # The seed the chaos rounds' faults are drawn from: the same seed draws the same faults.
+    [int] $Seed = 1
 )
 $ErrorActionPreference = 'Stop'
 $env:NO_COLOR = '1'
@@ -35,7 +44,7 @@ $summary = Join-Path $PSScriptRoot 'out/test/summary.txt'
 Remove-Item $summary -ErrorAction Ignore
 $failed = $false
 try {
-    Invoke-Build -Task $Task -File (Join-Path $PSScriptRoot 'SiosRoute53.build.ps1') -Configuration $Configuration -Packages $packages
+    Invoke-Build -Task $Task -File (Join-Path $PSScriptRoot 'SiosRoute53.build.ps1') -Configuration $Configuration -Packages $packages -Rounds $Rounds -Seed $Seed
 }
 catch {
     $failed = $true

@@ -89,12 +89,13 @@ function Get-LabEnvironment {
 }
 
 function Start-LabServer {
-    param($Lab, [double] $PropagationSeconds = 1)
+    # -ControlToken enables the server's fault injection endpoint (/_control/faults) with that token.
+    param($Lab, [double] $PropagationSeconds = 1, [string] $ControlToken)
     $dll = Join-Path $Lab.ServerPath 'SiosRoute53.Route53Server.dll'
+    $environment = @{ SIOSR53_ACCESS_KEY_ID = $Lab.AccessKey; SIOSR53_SECRET_ACCESS_KEY = $Lab.SecretKey }
+    if ($ControlToken) { $environment.SIOSR53_CONTROL_TOKEN = $ControlToken }
     $Lab.Server = Start-LabProcess $Lab aws 'route53-server' @('dotnet', $dll, '--listen', "$($Lab.Addresses.aws):8053", '--dns', "$($Lab.Addresses.aws):53",
-        '--zone', 'corp.example', '--propagation', "$PropagationSeconds", '--rate', '0') -Environment @{
-        SIOSR53_ACCESS_KEY_ID = $Lab.AccessKey; SIOSR53_SECRET_ACCESS_KEY = $Lab.SecretKey
-    }
+        '--zone', 'corp.example', '--propagation', "$PropagationSeconds", '--rate', '0') -Environment $environment
     $null = Wait-LabCondition -Seconds 30 -Because 'the Route 53-compatible server starts' { (Get-Content $Lab.Server.Log -ErrorAction Ignore) -match '^listening' }
     $Lab.ZoneId = ((Get-Content $Lab.Server.Log) -match '^zone corp\.example\. ' -split ' ')[2]
 }
