@@ -27,6 +27,8 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+$ModulePath = (Resolve-Path $ModulePath).Path
+$ServerPath = (Resolve-Path $ServerPath).Path
 Import-Module (Join-Path $PSScriptRoot 'ClusterLab.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot 'ChaosLab.psm1') -Force
 
@@ -63,10 +65,12 @@ $results = [System.Collections.Generic.List[object]]::new()
 $harnessError = $null
 try {
     $lab = New-ClusterLab -Root $root -Prefix "sr53c$($PID % 1000)" -ModulePath (Join-Path $ModulePath 'SiosRoute53.psd1') -ServerPath $ServerPath -AccessKey 'AKIDSIOSROUTE53CHAOS' -SecretKey $secret
+    # The cluster tests' timings, but a check interval closer to the default (120 s): a node must not rely on its
+    # next check to notice that it is no longer the owner.
     Set-Content (Join-Path $root 'tunables') @"
 LCMHBEATTIME=1
 LCMNUMHBEATS=3
-LKCHECKINTERVAL=5
+LKCHECKINTERVAL=30
 ROUTE53_RECORD_INTERVAL=1
 ROUTE53_CHANGEID_INTERVAL=1
 ROUTE53_CHANGEID_TRY_COUNT=30
@@ -217,8 +221,8 @@ New-HaServiceResource web -StartCommand true -StopCommand true -CheckCommand tru
             $log = @(Get-Content $lab.Agents[$n].Log)
             $new = $log | Select-Object -Skip ([int] $logLength[$n])
             $logLength[$n] = $log.Count
-            if ($new -match 'Unhandled exception|heartbeat round failed|check round failed') {
-                $violations.Add([pscustomobject]@{ Kind = 'agent-error'; At = $endedAt; Detail = "$n's agent logged: $(($new -match 'Unhandled exception|heartbeat round failed|check round failed' | Select-Object -First 3) -join ' / ')" })
+            if ($new -match 'Unhandled exception') {
+                $violations.Add([pscustomobject]@{ Kind = 'agent-error'; At = $endedAt; Detail = "$n's agent logged: $(($new -match 'Unhandled exception' | Select-Object -First 3) -join ' / ')" })
             }
         }
         $converged = $verdict.ConvergedSeconds
@@ -263,7 +267,7 @@ finally {
 
 # ---- the report ---------------------------------------------------------------------------------------------
 $violating = @($results | Where-Object { $_.Violations.Count })
-$count = ($results | ForEach-Object { $_.Violations.Count } | Measure-Object -Sum).Sum + [int] [bool] $harnessError
+$count = [int] ($results | ForEach-Object { $_.Violations.Count } | Measure-Object -Sum).Sum
 $times = @($results | Where-Object { $null -ne $_.ConvergedSeconds } | ForEach-Object { [double] $_.ConvergedSeconds })
 $median = Get-ChaosPercentile $times 0.5; $p90 = Get-ChaosPercentile $times 0.9; $max = Get-ChaosPercentile $times 1.0
 Write-Host ''
@@ -289,4 +293,6 @@ Save-Result ([ordered]@{
         faults = $faultCounts
         results = $results
     })
+if ($harnessError) { Write-Host "The harness failed after $($results.Count) rounds (not a violation of the cluster): $harnessError" }
 Write-Host "chaos: $($results.Count) rounds, $count violations"
+if ($harnessError) { exit 1 }

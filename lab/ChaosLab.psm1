@@ -178,4 +178,42 @@ function Get-ChaosPercentile {
     $sorted[[math]::Min($sorted.Count - 1, [math]::Max(0, [math]::Ceiling($P * $sorted.Count) - 1))]
 }
 
-Export-ModuleMember -Function Get-ChaosBounds, Get-ChaosSchedule, Test-ChaosActive, Get-ChaosSampleView, Get-ChaosStreaks, Test-ChaosRound, Get-ChaosPercentile
+function Format-ChaosReport {
+    <# Markdown tables from one or more chaos results (the JSON Chaos.ps1 -ResultPath writes): per seed, per fault, every violation. #>
+    param([object[]] $Results, [int] $EventsShown = 6)
+    $rounds = @(foreach ($r in $Results) { foreach ($x in $r.results) { $x | Add-Member -NotePropertyName Seed -NotePropertyValue $r.seed -PassThru -Force } })
+    $times = @($rounds | Where-Object { $null -ne $_.ConvergedSeconds } | ForEach-Object { [double] $_.ConvergedSeconds })
+    '| seed | rounds | violations | rounds with a violation |'
+    '|---:|---:|---:|---:|'
+    foreach ($r in $Results) { "| $($r.seed) | $($r.rounds) | $($r.violations) | $($r.violatingRounds) |" }
+    "| all | $($rounds.Count) | $(($Results | Measure-Object violations -Sum).Sum) | $(($Results | Measure-Object violatingRounds -Sum).Sum) |"
+    ''
+    'Time to converge, from the fault to the start of the final stable stretch (one owner, record and mark on it):'
+    ''
+    '| fault | rounds | with a violation | converged | median (s) | p90 (s) | max (s) |'
+    '|---|---:|---:|---:|---:|---:|---:|'
+    foreach ($g in $rounds | Group-Object Kind | Sort-Object Count -Descending) {
+        $t = @($g.Group | Where-Object { $null -ne $_.ConvergedSeconds } | ForEach-Object { [double] $_.ConvergedSeconds })
+        $bad = @($g.Group | Where-Object { @($_.Violations).Count }).Count
+        '| {0} | {1} | {2} | {3} | {4:0.0} | {5:0.0} | {6:0.0} |' -f $g.Name, $g.Count, $bad, $t.Count, (Get-ChaosPercentile $t 0.5), (Get-ChaosPercentile $t 0.9), (Get-ChaosPercentile $t 1)
+    }
+    '| **all** | {0} | {1} | {2} | {3:0.0} | {4:0.0} | {5:0.0} |' -f $rounds.Count, @($rounds | Where-Object { @($_.Violations).Count }).Count, $times.Count, (Get-ChaosPercentile $times 0.5), (Get-ChaosPercentile $times 0.9), (Get-ChaosPercentile $times 1)
+    ''
+    '| seed | round | fault | target | violation | at | what |'
+    '|---:|---:|---|---|---|---|---|'
+    foreach ($x in $rounds | Where-Object { @($_.Violations).Count }) {
+        foreach ($v in $x.Violations) { "| $($x.Seed) | $($x.Round) | $($x.Kind) | $($x.Target) | $($v.Kind) | $($v.At) | $($v.Detail -replace '\|', '/') |" }
+    }
+    ''
+    foreach ($g in $rounds | Where-Object { @($_.Violations).Count } | Group-Object { ($_.Violations.Kind | Sort-Object -Unique) -join '+' }) {
+        $x = $g.Group[0]
+        "First round with $($g.Name) (seed $($x.Seed), round $($x.Round): $($x.Description), target $($x.Target)); the cluster's decisions:"
+        ''
+        '```'
+        $x.Events | Where-Object { $_ -match ' (heartbeat|quorum|failover|reconcile|restore|remove|switchover|security|agent) ' -and $_ -notmatch ' (restore|remove) \S+ \[web-(ip|dns)\]:' } | Select-Object -First 40
+        '```'
+        ''
+    }
+}
+
+Export-ModuleMember -Function Get-ChaosBounds, Get-ChaosSchedule, Test-ChaosActive, Get-ChaosSampleView, Get-ChaosStreaks, Test-ChaosRound, Get-ChaosPercentile, Format-ChaosReport
