@@ -229,6 +229,8 @@ New-HaServiceResource web -StartCommand true -StopCommand true -CheckCommand tru
         $results.Add([pscustomobject]@{
             Round = $fault.Round; Kind = $fault.Kind; Target = $target; Description = $fault.Description; Note = $note
             StartedAt = $startedAt; HealedAt = $healedAt; EndedAt = $endedAt; ConvergedSeconds = $converged
+            # With the samples kept in chaos-logs, enough to judge the round again offline (Test-ChaosRound).
+            Inactive = @($inactive | Where-Object { $_.To -ge $startedAt -and $_.From -le $endedAt })
             Violations = @($violations | ForEach-Object { [pscustomobject]@{ Kind = $_.Kind; At = (Format-Ms $_.At); Detail = $_.Detail } })
             Events = if ($violations.Count) {
                 @(foreach ($n in 'node1', 'node2', 'witness') {

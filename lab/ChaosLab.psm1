@@ -137,7 +137,7 @@ function Test-ChaosRound {
     $lastT = ($views | Select-Object -Last 1).T
     $converged = $null
     if ($final -and $final.To -eq $lastT -and ($final.To - [math]::Max($final.From, $HealedAt)) / 1000.0 -ge $bounds.StableSeconds) {
-        $converged = [math]::Max(0, ($final.From - $StartedAt) / 1000.0)
+        $converged = [math]::Max(0.0, ($final.From - $StartedAt) / 1000.0)
     }
     else {
         $last = $views | Select-Object -Last 1
@@ -173,7 +173,7 @@ function Test-ChaosRound {
 
 function Get-ChaosPercentile {
     param([double[]] $Values, [double] $P)
-    if (-not $Values) { return $null }
+    if (@($Values).Count -eq 0) { return $null }
     $sorted = @($Values | Sort-Object)
     $sorted[[math]::Min($sorted.Count - 1, [math]::Max(0, [math]::Ceiling($P * $sorted.Count) - 1))]
 }
