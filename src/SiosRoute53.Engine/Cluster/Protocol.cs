@@ -13,7 +13,8 @@ namespace SiosRoute53.Cluster;
 /// </summary>
 public sealed record AgentMessage
 {
-    public int Version { get; init; } = Protocol.Version;
+    /// <summary>The protocol version the sender speaks; 0 when the frame has none (the first protocol).</summary>
+    public int Version { get; init; }
     public required string Type { get; init; }
     public required string From { get; init; }
     public string To { get; init; } = "";
@@ -67,6 +68,7 @@ public static class Protocol
     /// <summary>An unaddressed message; <see cref="PeerClient"/> addresses requests, <see cref="EncodeAnswer"/> answers.</summary>
     public static AgentMessage Create<T>(string type, string from, string cluster, T body, TimeProvider time) => new()
     {
+        Version = Version,
         Type = type,
         From = from,
         Cluster = cluster,
@@ -152,7 +154,7 @@ public static class Protocol
             catch (JsonException e) { throw new ProtocolException("the payload is not a message: " + e.Message); }
             if (message is null) throw new ProtocolException("the payload is empty");
             if (message.Version != Version)
-                throw new ProtocolException($"the message speaks protocol version {message.Version}; this node speaks {Version} (upgrade every member)", RejectionReason.WrongVersion);
+                throw new ProtocolException($"the message speaks protocol version {(message.Version == 0 ? "1" : message.Version)}; this node speaks {Version} (upgrade every member)", RejectionReason.WrongVersion);
             if (message.Cluster != cluster) throw new ProtocolException($"the message is for cluster '{message.Cluster}', not '{cluster}'", RejectionReason.WrongCluster);
             var sent = DateTimeOffset.FromUnixTimeMilliseconds(message.TimeMs);
             if ((time.GetUtcNow() - sent).Duration() > Skew)

@@ -166,9 +166,18 @@ public class ProtocolTests
         Assert.Equal(RejectionReason.WrongKey, wrong.Reason);
         Assert.Contains("does not verify", wrong.Message);
 
-        var older = await RefusedAsync(Protocol.Encode(message with { Version = 1 }, key), key, Node2);
+        var newer = await RefusedAsync(Protocol.Encode(message with { Version = 3 }, key), key, Node2);
+        Assert.Equal(RejectionReason.WrongVersion, newer.Reason);
+        Assert.Contains("version 3", newer.Message);
+
+        // A frame of the first protocol has no version, destination or request field.
+        byte[] first = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+            new { type = "heartbeat", from = "node1", cluster = "lab", timeMs = message.TimeMs, nonce = "AAAAAAAAAAAAAAAAAAAAAA==", body = new { } });
+        byte[] frame = [0, 0, 0, 0, .. key.Mac(first), .. first];
+        BinaryPrimitives.WriteInt32BigEndian(frame, 32 + first.Length);
+        var older = await RefusedAsync(frame, key, Node2);
         Assert.Equal(RejectionReason.WrongVersion, older.Reason);
-        Assert.Contains("version 1", older.Message);
+        Assert.Contains("version 1; this node speaks 2", older.Message);
 
         var other = Protocol.Encode(message with { Cluster = "prod" }, key);
         Assert.Contains("cluster 'prod'", (await RefusedAsync(other, key, Node2)).Message);
