@@ -92,14 +92,18 @@ public abstract class NodeCmdlet : AsyncCmdlet
     {
         var (id, category) = exception switch
         {
-            ResourceNotFoundException => ("ResourceNotFound", ErrorCategory.ObjectNotFound),
+            HaException e => (e.ErrorId, e.Kind switch
+            {
+                HaErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+                HaErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+                HaErrorKind.Busy => ErrorCategory.ResourceBusy,
+                HaErrorKind.StoreUnusable => ErrorCategory.ReadError,
+                HaErrorKind.ConfigurationInvalid => ErrorCategory.InvalidData,
+                HaErrorKind.OwnershipLost => ErrorCategory.ResourceExists,
+                HaErrorKind.ActionFailed => ErrorCategory.InvalidResult,
+                _ => ErrorCategory.NotSpecified,
+            }),
             SiosRoute53.Cluster.PeerRequestException => ("PeerUnreachable", ErrorCategory.ConnectionError),
-            ResourceBusyException => ("ResourceBusy", ErrorCategory.ResourceBusy),
-            HaArgumentException => ("InvalidArgument", ErrorCategory.InvalidArgument),
-            TunablesFileException => ("TunablesFileInvalid", ErrorCategory.InvalidData),
-            StoreException => ("StateStoreUnusable", ErrorCategory.ReadError),
-            OwnershipLostException => ("RecordOwnedByAnotherNode", ErrorCategory.ResourceExists),
-            ResourceActionException => ("ResourceActionFailed", ErrorCategory.InvalidResult),
             NoSuchHostedZoneException => ("HostedZoneNotFound", ErrorCategory.ObjectNotFound),
             NoSuchChangeException => ("ChangeNotFound", ErrorCategory.ObjectNotFound),
             InvalidChangeBatchException => ("InvalidChangeBatch", ErrorCategory.InvalidData),
@@ -119,8 +123,10 @@ public abstract class NodeCmdlet : AsyncCmdlet
         return new ErrorRecord(exception, id, category, target);
     }
 
-    /// <summary>True for the engine exceptions a cmdlet reports per item instead of stopping.</summary>
+    /// <summary>
+    /// True for the engine exceptions a cmdlet reports per item instead of stopping. A real bug
+    /// (InvalidOperationException and the like) is not: it stops the command as UnexpectedError.
+    /// </summary>
     protected static bool IsReportable(Exception e) =>
-        e is ResourceNotFoundException or ResourceBusyException or ArgumentException or TunablesFileException or StoreException
-            or ResourceActionException or Route53Exception or SiosRoute53.Cluster.PeerRequestException or Aws.AwsConfigurationException or UnauthorizedAccessException or InvalidOperationException;
+        e is HaException or ArgumentException or Route53Exception or SiosRoute53.Cluster.PeerRequestException or Aws.AwsConfigurationException or UnauthorizedAccessException;
 }

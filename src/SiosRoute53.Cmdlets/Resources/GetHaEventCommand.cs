@@ -22,8 +22,8 @@ public sealed class GetHaEventCommand : NodeCmdlet
     public int? Newest { get; set; }
 
     [Parameter]
-    [ValidateSet("create", "remove-resource", "dependency", "restore", "remove", "rollback", "quickCheck", "recover",
-        "agent", "heartbeat", "quorum", "failover", "configuration", "cluster", "security", "extend")]
+    [ValidateEventAction]
+    [ArgumentCompleter(typeof(EventActionCompleter))]
     public string[] Action { get; set; } = Array.Empty<string>();
 
     private readonly List<string> _tags = new();
@@ -49,4 +49,24 @@ public sealed class GetHaEventCommand : NodeCmdlet
         foreach (var e in list) Emit(e);
         return Task.CompletedTask;
     }
+}
+
+/// <summary>Checks -Action against the engine's one list of event actions (case-insensitive), naming the known ones.</summary>
+public sealed class ValidateEventActionAttribute : ValidateArgumentsAttribute
+{
+    protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
+    {
+        foreach (var value in arguments is System.Collections.IEnumerable e and not string ? e.Cast<object>() : new[] { arguments })
+            if (!EventActions.All.Contains(value?.ToString() ?? "", StringComparer.OrdinalIgnoreCase))
+                throw new ValidationMetadataException($"'{value}' is not an event action. Known: {string.Join(", ", EventActions.All)}.");
+    }
+}
+
+/// <summary>Completes -Action from the engine's one list of event actions.</summary>
+public sealed class EventActionCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
+        EventActions.All.Where(a => a.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+            .Select(a => new CompletionResult(a, a, CompletionResultType.ParameterValue, a));
 }

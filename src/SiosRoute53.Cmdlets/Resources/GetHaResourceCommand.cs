@@ -52,7 +52,7 @@ public sealed class GetHaResourceCommand : NodeCmdlet
                 var wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
                 var matches = all.Where(r => wildcard.IsMatch(r.Tag)).ToList();
                 if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
-                    EmitError(ErrorFor(new Hierarchy.ResourceNotFoundException(pattern, all.Select(r => r.Tag)), pattern));
+                    EmitError(ErrorFor(new ResourceNotFoundException(pattern, all.Select(r => r.Tag)), pattern));
                 chosen.AddRange(matches.Where(m => !chosen.Contains(m)));
             }
             selected = chosen;

@@ -28,12 +28,7 @@ public sealed class NewHaIpResourceCommand : NodeCmdlet
         string node = manager.State().NodeName;
         if (!await OnPipelineThread(() => ShouldProcess($"ip resource '{Tag}' ({Address}) on node '{node}'", "Create")))
             return;
-        var definition = new ResourceDefinition
-        {
-            Tag = Tag,
-            Kind = ResourceKind.Ip,
-            Nodes = new(StringComparer.OrdinalIgnoreCase) { [node] = new NodeInstance { Priority = Priority, Settings = new() { [SettingKeys.Address] = Address.ToString() } } },
-        };
+        var definition = new IpSettings(Address).Define(Tag, node, Priority);
         Verbose($"Checking that {Address} is configured on an interface of '{node}'.");
         Emit(await manager.CreateAsync(definition, Array.Empty<string>(), cancellationToken));
     }

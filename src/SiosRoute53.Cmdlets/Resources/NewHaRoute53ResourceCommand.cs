@@ -48,22 +48,7 @@ public sealed class NewHaRoute53ResourceCommand : AwsCmdlet
         string record = DnsNames.Normalize(RecordName);
         if (!await OnPipelineThread(() => ShouldProcess($"route53 resource '{Tag}': {record} A in {zone.Name} ({zone.ShortId}), address from '{IpResource}'", "Create")))
             return;
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            [SettingKeys.HostedZoneId] = zone.ShortId,
-            [SettingKeys.ZoneName] = zone.Name,
-            [SettingKeys.RecordName] = record,
-            [SettingKeys.IpResource] = IpResource,
-        };
-        void Put(string key, string? value) { if (!string.IsNullOrEmpty(value)) settings[key] = value; }
-        Put(SettingKeys.Ttl, Ttl?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Put(SettingKeys.EndpointUrl, access.EndpointUrl?.ToString());
-        Put(SettingKeys.ProfileName, access.ProfileName);
-        Put(SettingKeys.ProfileLocation, access.ProfileLocation);
-        Put(SettingKeys.Region, access.Region);
-        Put(SettingKeys.RoleArn, access.RoleArn);
-        Put(SettingKeys.ExternalId, access.ExternalId);
-        var definition = new ResourceDefinition { Tag = Tag, Kind = ResourceKind.Route53, Settings = settings };
+        var definition = new Route53Settings(zone.ShortId, zone.Name, record, Ttl, IpResource, access).Define(Tag);
         Emit(await manager.CreateAsync(definition, new[] { IpResource }, cancellationToken));
     }
 }

@@ -43,14 +43,7 @@ public sealed class NewHaServiceResourceCommand : NodeCmdlet
         string what = ParameterSetName == UnitSet ? $"systemd unit {SystemdUnit}" : $"start '{StartCommand}', stop '{StopCommand}', check '{CheckCommand}'";
         if (!await OnPipelineThread(() => ShouldProcess($"service resource '{Tag}' ({what})" + (DependsOn.Length > 0 ? $" depending on {string.Join(", ", DependsOn)}" : ""), "Create")))
             return;
-        var settings = ParameterSetName == UnitSet
-            ? new Dictionary<string, string>(StringComparer.Ordinal) { [SettingKeys.SystemdUnit] = SystemdUnit }
-            : new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                [SettingKeys.StartCommand] = StartCommand,
-                [SettingKeys.StopCommand] = StopCommand,
-                [SettingKeys.CheckCommand] = CheckCommand,
-            };
-        Emit(await manager.CreateAsync(new ResourceDefinition { Tag = Tag, Kind = ResourceKind.Service, Settings = settings }, DependsOn, cancellationToken));
+        var settings = ParameterSetName == UnitSet ? ServiceSettings.Unit(SystemdUnit) : ServiceSettings.Commands(StartCommand, StopCommand, CheckCommand);
+        Emit(await manager.CreateAsync(settings.Define(Tag), DependsOn, cancellationToken));
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using SiosRoute53.Aws;
 using SiosRoute53.Model;
 using SiosRoute53.Platform;
@@ -42,6 +43,22 @@ public sealed record KitContext
     /// <summary>The resources this one depends on, by tag.</summary>
     public IReadOnlyDictionary<string, ResourceDefinition> Children { get; init; } = new Dictionary<string, ResourceDefinition>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The kits of every kind, to ask a child's kit about it (e.g. for its address).</summary>
+    public KitCatalog Kits { get; init; } = KitCatalog.Default;
+
+    /// <summary>
+    /// The address a child resource gives this node (an ip resource's ENI address): its kit must be an
+    /// <see cref="IAddressSource"/>. Throws <see cref="ResourceActionException"/> naming the child when it cannot.
+    /// </summary>
+    public IPAddress AddressOfChild(string childTag)
+    {
+        if (!Children.TryGetValue(childTag, out var child))
+            throw new ResourceActionException($"'{Tag}' takes its address from '{childTag}', which is not one of its children (any more). Recreate the dependency with Add-HaDependency {Tag} {childTag}.");
+        if (Kits.For(child.Kind) is not IAddressSource source)
+            throw new ResourceActionException($"'{Tag}' takes its address from '{childTag}', a {child.Kind} resource, which has no address. Give an ip resource.");
+        return source.AddressOn(child, NodeName);
+    }
+
     /// <summary>Adopt a record the cluster does not own (restore only).</summary>
     public bool Force { get; init; }
 
@@ -60,28 +77,51 @@ public enum CheckOutcome
     Healthy,
     /// <summary>The resource is broken: recovery starts.</summary>
     Failed,
-    /// <summary>The check could not tell (a Route 53 outage): logged, never a failure.</summary>
+    /// <summary>The check could not tell (a Route 53 outage): logged, never a failure; the resource is ISU.</summary>
     Unknown,
+    /// <summary>
+    /// The check was refused for our credentials or permissions (a wrong or rotated secret, a missing profile, a
+    /// denied action): it alerts until fixed, but like any API failure it is never a reason to recover or fail over.
+    /// </summary>
+    Misconfigured,
 }
 
 public sealed record CheckResult(CheckOutcome Outcome, string Message, int ApiCalls = 0);
 
 /// <summary>An action failed; the message says what, with which values, and what to do.</summary>
-public class ResourceActionException : Exception
+public class ResourceActionException : HaException
 {
     public ResourceActionException(string message, Exception? inner = null) : base(message, inner) { }
     public int ApiCalls { get; init; }
+    public override string ErrorId => "ResourceActionFailed";
+    public override HaErrorKind Kind => HaErrorKind.ActionFailed;
 }
 
 /// <summary>Another node of this cluster won the record; this node stands down.</summary>
-public sealed class OwnershipLostException(string message) : ResourceActionException(message);
+public sealed class OwnershipLostException(string message) : ResourceActionException(message)
+{
+    public override string ErrorId => "RecordOwnedByAnotherNode";
+    public override HaErrorKind Kind => HaErrorKind.OwnershipLost;
+}
 
-/// <summary>One kind of resource: its creation checks and LifeKeeper's four actions.</summary>
+/// <summary>
+/// One kind of resource, all of it: what it is, how its settings read, which children it needs, its creation checks
+/// and LifeKeeper's four actions. A new kind is one kit (plus its cmdlet and help); nothing else names the kind.
+/// </summary>
 public interface IResourceKit
 {
     ResourceKind Kind { get; }
 
-    /// <summary>Checks a new or extended resource on this node; throws <see cref="ArgumentException"/> naming the bad value.</summary>
+    /// <summary>One line saying what the kind protects, for help and listings.</summary>
+    string Description { get; }
+
+    /// <summary>One line summing up a resource's settings on <paramref name="node"/>: the address, the record, the commands.</summary>
+    string Summary(ResourceDefinition resource, string node);
+
+    /// <summary>The children the resource cannot work without on <paramref name="node"/> (their dependency cannot be removed).</summary>
+    IReadOnlyList<string> RequiredChildren(ResourceDefinition resource, string node) => Array.Empty<string>();
+
+    /// <summary>Checks a new or extended resource on this node; throws <see cref="HaArgumentException"/> naming the bad value.</summary>
     Task ValidateAsync(KitContext context, CancellationToken cancellationToken);
 
     Task<KitResult> RestoreAsync(KitContext context, CancellationToken cancellationToken);
@@ -91,6 +131,35 @@ public interface IResourceKit
     Task<CheckResult> QuickCheckAsync(KitContext context, CancellationToken cancellationToken);
 
     Task<KitResult> RecoverAsync(KitContext context, CancellationToken cancellationToken);
+}
+
+/// <summary>A kind whose resources give a node an address another resource can publish (the route53 kit's source).</summary>
+public interface IAddressSource
+{
+    /// <summary>The resource's address on <paramref name="node"/>; throws <see cref="DefinitionException"/> when it has none there.</summary>
+    IPAddress AddressOn(ResourceDefinition resource, string node);
+}
+
+/// <summary>
+/// A kind whose healthy check means something outside this node points clients here (a DNS record). Its resources are
+/// checked out of service too: one that checks healthy while out of service sends clients to a node that does not
+/// serve them (a start that failed or was killed after the record moved).
+/// </summary>
+public interface IPublishingKit;
+
+/// <summary>The kit of every kind, looked up by kind.</summary>
+public sealed class KitCatalog
+{
+    private readonly IReadOnlyDictionary<ResourceKind, IResourceKit> _kits;
+
+    public KitCatalog(IEnumerable<IResourceKit> kits) => _kits = kits.ToDictionary(k => k.Kind);
+
+    public static KitCatalog Default { get; } = new(new IResourceKit[] { new IpKit(), new Route53Kit(), new ServiceKit() });
+
+    public IResourceKit For(ResourceKind kind) =>
+        _kits.TryGetValue(kind, out var kit) ? kit : throw new DefinitionException($"No kit handles resources of kind '{kind}' in this version of SiosRoute53; update the module on this node.");
+
+    public IEnumerable<IResourceKit> All => _kits.Values;
 }
 
 /// <summary>The results of checking many resources together, and the Route 53 calls the whole check made.</summary>

@@ -7,20 +7,26 @@ namespace SiosRoute53.Kits;
 /// The "real IP" resource: this node's own ENI address. It never adds or removes addresses; restore and
 /// quickCheck verify the address is configured on an interface that is up with a link.
 /// </summary>
-public sealed class IpKit : IResourceKit
+public sealed class IpKit : IResourceKit, IAddressSource
 {
     public ResourceKind Kind => ResourceKind.Ip;
+
+    public string Description => "This node's own ENI private IPv4 address (a \"real IP\": each node has its own, nothing moves).";
+
+    public string Summary(ResourceDefinition resource, string node) => resource.Setting(node, SettingKeys.Address) ?? "(no address on this node)";
+
+    public IPAddress AddressOn(ResourceDefinition resource, string node) => IpSettings.For(resource, node).Address;
 
     public Task ValidateAsync(KitContext context, CancellationToken cancellationToken)
     {
         var address = IpSettings.For(context.Resource, context.NodeName).Address;
         if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
-            throw new ArgumentException($"Address '{address}' is not IPv4; a Route 53 A record needs the node's IPv4 ENI address.");
+            throw new HaArgumentException($"Address '{address}' is not IPv4; a Route 53 A record needs the node's IPv4 ENI address.", address.ToString());
         var found = Find(context, address);
         if (found is null)
-            throw new ArgumentException(
+            throw new HaArgumentException(
                 $"Address {address} is not configured on any interface of node '{context.NodeName}' ({Known(context)}). " +
-                "Give this node's own ENI private IP (see 'ip -4 addr').");
+                "Give this node's own ENI private IP (see 'ip -4 addr').", address.ToString());
         return Task.CompletedTask;
     }
 

@@ -10,30 +10,34 @@ namespace SiosRoute53.Kits;
 /// record in the same batch), so two nodes racing cannot both win; the loser stands down. A Route 53 failure during
 /// a check is "unknown", never a failure: an API outage must not cause a failover.
 /// </summary>
-public sealed class Route53Kit : IResourceKit, IBatchCheckKit
+public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
 {
     public ResourceKind Kind => ResourceKind.Route53;
+
+    public string Description => "A Route 53 A record that holds the address of the node where its hierarchy is in service.";
+
+    public string Summary(ResourceDefinition resource, string node) =>
+        $"{resource.Setting(node, SettingKeys.RecordName)} A in {resource.Setting(node, SettingKeys.ZoneName)} ({resource.Setting(node, SettingKeys.HostedZoneId)})";
+
+    /// <summary>The ip resource the record takes its address from.</summary>
+    public IReadOnlyList<string> RequiredChildren(ResourceDefinition resource, string node) =>
+        resource.Setting(node, SettingKeys.IpResource) is { } ip ? new[] { ip } : Array.Empty<string>();
 
     public Task ValidateAsync(KitContext context, CancellationToken cancellationToken)
     {
         var s = Route53Settings.For(context.Resource, context.NodeName);
         if (DnsNames.Validate(s.RecordName) is { } why)
-            throw new ArgumentException($"Record name '{s.RecordName}' is not a valid DNS name: {why}.");
+            throw new HaArgumentException($"Record name '{s.RecordName}' is not a valid DNS name: {why}.", s.RecordName);
         if (!DnsNames.IsInZone(s.RecordName, s.ZoneName) || DnsNames.Equal(s.RecordName, s.ZoneName))
-            throw new ArgumentException($"Record name '{DnsNames.Normalize(s.RecordName)}' is not inside hosted zone '{s.ZoneName}' ({s.HostedZoneId}). Give a name below the zone, e.g. app.{s.ZoneName}");
+            throw new HaArgumentException($"Record name '{DnsNames.Normalize(s.RecordName)}' is not inside hosted zone '{s.ZoneName}' ({s.HostedZoneId}). Give a name below the zone, e.g. app.{s.ZoneName}", s.RecordName);
         if (s.Ttl is < 0 or > 86400)
-            throw new ArgumentException($"TTL {s.Ttl} is out of range; give 0–86400 seconds (ROUTE53_TTL's default is 10).");
-        if (!context.Children.TryGetValue(s.IpResource, out var ip) || ip.Kind != ResourceKind.Ip)
-            throw new ArgumentException($"route53 resource '{context.Tag}' needs ip resource '{s.IpResource}' as its child; create it with New-HaIpResource first.");
+            throw new HaArgumentException($"TTL {s.Ttl} is out of range; give 0–86400 seconds (ROUTE53_TTL's default is 10).", s.Ttl?.ToString());
+        if (!context.Children.TryGetValue(s.IpResource, out var ip) || context.Kits.For(ip.Kind) is not IAddressSource)
+            throw new HaArgumentException($"route53 resource '{context.Tag}' needs ip resource '{s.IpResource}' as its child; create it with New-HaIpResource first.", s.IpResource);
         return Task.CompletedTask;
     }
 
-    private static IPAddress AddressOf(KitContext context, Route53Settings s)
-    {
-        if (!context.Children.TryGetValue(s.IpResource, out var ip))
-            throw new ResourceActionException($"route53 resource '{context.Tag}' depends on ip resource '{s.IpResource}', which no longer exists. Recreate the dependency with Add-HaDependency.");
-        return IpSettings.For(ip, context.NodeName).Address;
-    }
+    private static IPAddress AddressOf(KitContext context, Route53Settings s) => context.AddressOfChild(s.IpResource);
 
     private static long TtlOf(KitContext context, Route53Settings s) => s.Ttl ?? context.Tunables.Int("ROUTE53_TTL");
 
@@ -207,6 +211,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit
             var members = group.ToList();
             Dictionary<string, ResourceRecordSet?>? byName = null;
             string? failure = null;
+            bool misconfigured = false;
             for (int attempt = 1; attempt <= tries; attempt++)
             {
                 try
@@ -225,11 +230,13 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit
                     failure = null;
                     break;
                 }
-                catch (Exception e) when (e is Route53Exception || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                catch (Exception e) when (e is Route53Exception or Aws.AwsConfigurationException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                 {
                     byName = null;
                     failure = e is OperationCanceledException ? $"no answer within ROUTE53_QUICKCHECK_TIMEOUT ({tunables.Seconds("ROUTE53_QUICKCHECK_TIMEOUT").TotalSeconds:0} s)" : e.Message;
-                    if (e is OperationCanceledException || attempt == tries) break;
+                    // Wrong credentials or permissions do not heal by asking again.
+                    misconfigured = e is AccessDeniedException or SignatureDoesNotMatchException or Aws.AwsConfigurationException;
+                    if (e is OperationCanceledException || misconfigured || attempt == tries) break;
                     first.Log($"Reading zone {group.Key.Zone} failed ({failure}); attempt {attempt} of {tries} (ROUTE53_RECORDCHECK_TRY_COUNT).");
                     try { await Task.Delay(pause, first.Environment.Time, limit.Token); }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { break; }
@@ -242,12 +249,15 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit
                 string name = DnsNames.Normalize(s.RecordName);
                 if (byName is null)
                 {
-                    results[context.Tag] = new CheckResult(CheckOutcome.Unknown, $"Route 53 could not be read ({failure}); the record was not judged.", calls);
+                    results[context.Tag] = misconfigured
+                        ? new CheckResult(CheckOutcome.Misconfigured, $"Route 53 refused this node's credentials or permissions ({failure}); the record was not judged. " +
+                            "Fix the credentials or the IAM policy (route53:ListResourceRecordSets); this is not a reason to fail over.", calls)
+                        : new CheckResult(CheckOutcome.Unknown, $"Route 53 could not be read ({failure}); the record was not judged.", calls);
                     continue;
                 }
                 IPAddress address;
                 try { address = AddressOf(context, s); }
-                catch (Exception e) when (e is ResourceActionException or InvalidOperationException)
+                catch (Exception e) when (e is HaException)
                 {
                     results[context.Tag] = new CheckResult(CheckOutcome.Failed, e.Message, calls);
                     continue;

@@ -57,6 +57,9 @@ public sealed record ResourceStatus
 
     /// <summary>The process running an action on the resource, while it runs.</summary>
     public int? BusyPid { get; init; }
+
+    /// <summary>The start time of <see cref="BusyPid"/> (clock ticks since boot), so a reused process id is not mistaken for it.</summary>
+    public long? BusyStart { get; init; }
     public string? BusyAction { get; init; }
     public DateTimeOffset? BusySince { get; init; }
 }

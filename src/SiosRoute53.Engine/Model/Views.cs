@@ -59,6 +59,9 @@ public sealed class HaCheckResult
 
     /// <summary>Recovery ran, and how it ended: null when it did not run.</summary>
     public bool? Recovered { get; init; }
+
+    /// <summary>What recovery repaired, when it did (e.g. "swapped app.example.com. from 10.0.2.10 to 10.0.1.10; INSYNC after 2.1 s").</summary>
+    public string? Repair { get; init; }
     public required ResourceState State { get; init; }
 
     /// <summary>Route 53 calls made by the check of this resource's zone (shared by every resource in that zone).</summary>
@@ -69,6 +72,9 @@ public sealed class HaCheckResult
     public TimeSpan Duration { get; init; }
     public DateTimeOffset Time { get; init; }
 
-    /// <summary>True when a scheduler should raise an alarm: the resource failed and was not recovered.</summary>
-    public bool NeedsAttention => Outcome == CheckOutcome.Failed && Recovered != true;
+    /// <summary>
+    /// True when a scheduler should raise an alarm: the resource failed and was not recovered, or the check was refused
+    /// for wrong credentials or permissions.
+    /// </summary>
+    public bool NeedsAttention => Outcome == CheckOutcome.Failed && Recovered != true || Outcome == CheckOutcome.Misconfigured;
 }

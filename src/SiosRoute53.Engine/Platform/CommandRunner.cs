@@ -15,8 +15,9 @@ public interface ICommandRunner
 }
 
 /// <summary>
-/// Runs a command line through /bin/sh -c with a time limit; on timeout or cancellation the whole process group is
-/// killed. Output is kept to its last 4 KiB, enough for an error message.
+/// Runs a command line through /bin/sh -c with a time limit, without our AWS credentials in its environment; on
+/// timeout or cancellation the whole process group is killed. Output is kept to its last 4 KiB, enough for an error
+/// message.
 /// </summary>
 public sealed class ShellCommandRunner : ICommandRunner
 {
@@ -33,6 +34,7 @@ public sealed class ShellCommandRunner : ICommandRunner
         };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(command);
+        WithoutOurCredentials(psi.Environment);
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start /bin/sh for '{command}'.");
         process.StandardInput.Close();
         var output = new StringBuilder();
@@ -64,6 +66,17 @@ public sealed class ShellCommandRunner : ICommandRunner
         }
         process.WaitForExit();
         return new CommandResult(process.ExitCode, Tail(output), TimedOut: false);
+    }
+
+    /// <summary>
+    /// The service's commands get the node's environment without the AWS credentials SiosRoute53 itself uses: a command
+    /// that prints its environment (or a compromised one) must not see them.
+    /// </summary>
+    public static void WithoutOurCredentials(IDictionary<string, string?> environment)
+    {
+        foreach (var key in environment.Keys.ToList())
+            if (key.StartsWith("AWS_", StringComparison.OrdinalIgnoreCase))
+                environment.Remove(key);
     }
 
     private static string Tail(StringBuilder output)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using SiosRoute53.Model;
@@ -6,22 +5,23 @@ using SiosRoute53.Model;
 namespace SiosRoute53.Store;
 
 /// <summary>The store cannot be used: corrupt, from a newer version, unreadable, or locked for too long.</summary>
-public sealed class StoreException : Exception
+public sealed class StoreException : HaException
 {
     public StoreException(string message, Exception? inner = null) : base(message, inner) { }
+    public override string ErrorId => "StateStoreUnusable";
+    public override HaErrorKind Kind => HaErrorKind.StoreUnusable;
 }
 
 /// <summary>
 /// The node's local store: state.json (cluster, resources, dependencies, states) and events.jsonl (the history).
-/// Writes take an exclusive lock file, write a temporary file (mode 0600) and rename it over the old one, so a
-/// reader always sees a whole document and a crash never leaves half a file. The previous document is kept as
-/// state.json.bak. The directory is 0700: readable by root only.
+/// Writes take an exclusive lock file, write a new temporary file (mode 0600, created exclusively) and rename it over
+/// the old one, so a reader always sees a whole document and a crash never leaves half a file. The previous document
+/// is kept as state.json.bak. The directory is 0700, owned by the caller and writable by nobody else, and no file in it
+/// is opened through a symbolic link: another local user cannot redirect a write or plant a command.
 /// </summary>
 public sealed class StateStore
 {
     public const string DefaultDirectory = "/var/lib/siosroute53";
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const int MaxEvents = 20000;
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
@@ -49,13 +49,26 @@ public sealed class StateStore
         : Environment.GetEnvironmentVariable("SIOSR53_STATE_DIR") is { Length: > 0 } env ? env
         : DefaultDirectory;
 
+    /// <summary>True when this node has written its state (a fresh node has none).</summary>
+    public bool Exists => File.Exists(StatePath);
+
     /// <summary>The current document; a node that has never written one gets a fresh one named after the host.</summary>
     public NodeState Read()
     {
-        if (!File.Exists(StatePath))
+        if (!System.IO.Directory.Exists(Directory) && !File.Exists(StatePath))
             return new NodeState { NodeName = DefaultNodeName(), ClusterName = "" };
+        SecureFiles.EnsurePrivateDirectory(Directory, "state directory");
         string text;
-        try { text = File.ReadAllText(StatePath); }
+        try
+        {
+            using var stream = SecureFiles.OpenRead(StatePath);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            text = reader.ReadToEnd();
+        }
+        catch (FileNotFoundException)
+        {
+            return new NodeState { NodeName = DefaultNodeName(), ClusterName = "" };
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new StoreException($"The state file '{StatePath}' cannot be read: {e.Message}. SiosRoute53 keeps its state readable by root only; run as root.", e);
@@ -71,6 +84,19 @@ public sealed class StateStore
         if (state is null) throw new StoreException($"The state file '{StatePath}' is empty. The previous version is '{StatePath}.bak'.");
         if (state.Schema > NodeState.CurrentSchema)
             throw new StoreException($"The state file '{StatePath}' has schema {state.Schema}, written by a newer SiosRoute53 (this one reads up to {NodeState.CurrentSchema}). Update the module on this node.");
+        return Checked(state);
+    }
+
+    /// <summary>A hand-edited or received document may hold nulls where lists belong: name the file and the field.</summary>
+    private NodeState Checked(NodeState state)
+    {
+        string? missing = state.Members is null ? "members" : state.Resources is null ? "resources" : state.Dependencies is null ? "dependencies"
+            : state.States is null ? "states" : null;
+        missing ??= state.Resources!.Any(r => r is null) ? "an entry of resources" : state.Dependencies!.Any(d => d is null || d.Parent is null || d.Child is null) ? "an entry of dependencies"
+            : state.States!.Any(s => s is null || s.Tag is null || s.Node is null) ? "an entry of states"
+            : state.Resources!.Any(r => r.Settings is null || r.Nodes is null || r.Nodes.Values.Any(n => n is null || n.Settings is null)) ? "the settings of a resource" : null;
+        if (missing is not null)
+            throw new StoreException($"The state file '{StatePath}' has no value for {missing} (null). Nothing was changed. Fix it (use [] for an empty list) or restore '{StatePath}.bak'.");
         return state;
     }
 
@@ -93,59 +119,42 @@ public sealed class StateStore
 
     private void Write(NodeState state)
     {
-        string temp = StatePath + ".tmp-" + Environment.ProcessId;
+        string temp = SecureFiles.TemporaryNameFor(StatePath);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(state, Json);
-        using (var stream = new FileStream(temp, new FileStreamOptions
-               {
-                   Mode = FileMode.Create,
-                   Access = FileAccess.Write,
-                   Share = FileShare.None,
-                   UnixCreateMode = OwnerOnlyFile,
-               }))
+        try
         {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
+            using (var stream = SecureFiles.CreateNew(temp))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            if (File.Exists(StatePath)) SecureFiles.KeepAsBackup(StatePath, StatePath + ".bak");
+            File.Move(temp, StatePath, overwrite: true);
         }
-        File.SetUnixFileMode(temp, OwnerOnlyFile);
-        if (File.Exists(StatePath)) File.Copy(StatePath, StatePath + ".bak", overwrite: true);
-        File.Move(temp, StatePath, overwrite: true);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(temp); } catch (IOException) { }
+            throw new StoreException($"The state file '{StatePath}' cannot be written: {e.Message}. Nothing was changed.", e);
+        }
     }
 
     private IDisposable AcquireLock()
     {
-        EnsureDirectory();
+        SecureFiles.EnsurePrivateDirectory(Directory, "state directory");
         var started = _time.GetTimestamp();
         while (true)
         {
-            try
+            FileStream? held;
+            try { held = SecureFiles.TryLock(LockPath); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // .NET takes an exclusive flock() for FileShare.None on Unix: another process (the agent, another
-                // cmdlet) gets an IOException until this handle is closed, and a killed process releases it.
-                return new FileStream(LockPath, new FileStreamOptions
-                {
-                    Mode = FileMode.OpenOrCreate,
-                    Access = FileAccess.ReadWrite,
-                    Share = FileShare.None,
-                    UnixCreateMode = OwnerOnlyFile,
-                });
+                throw new StoreException($"The store '{Directory}' cannot be locked: {e.Message}. Check that the directory is writable (run as root).", e);
             }
-            catch (IOException) when (_time.GetElapsedTime(started) < LockTimeout)
-            {
-                Thread.Sleep(20);
-            }
-            catch (IOException e)
-            {
-                throw new StoreException($"The store '{Directory}' stayed locked by another SiosRoute53 process for {LockTimeout.TotalSeconds:0} s. Try again when it has finished.", e);
-            }
+            if (held is not null) return held;
+            if (_time.GetElapsedTime(started) >= LockTimeout)
+                throw new StoreException($"The store '{Directory}' stayed locked by another SiosRoute53 process for {LockTimeout.TotalSeconds:0} s. Try again when it has finished.");
+            Thread.Sleep(20);
         }
-    }
-
-    private void EnsureDirectory()
-    {
-        if (!System.IO.Directory.Exists(Directory))
-            System.IO.Directory.CreateDirectory(Directory, DirectoryMode);
-        else if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(Directory) & (UnixFileMode)0b000_111_111) != 0)
-            File.SetUnixFileMode(Directory, DirectoryMode);
     }
 
     /// <summary>Appends events to the history (under the lock), keeping the newest <see cref="MaxEvents"/>.</summary>
@@ -155,24 +164,28 @@ public sealed class StateStore
         using var _ = AcquireLock();
         var sb = new StringBuilder();
         foreach (var e in events) sb.Append(JsonSerializer.Serialize(e, EventJson)).Append('\n');
-        using (var stream = new FileStream(EventsPath, new FileStreamOptions
-               {
-                   Mode = FileMode.Append,
-                   Access = FileAccess.Write,
-                   UnixCreateMode = OwnerOnlyFile,
-               }))
+        try
         {
-            stream.Write(Encoding.UTF8.GetBytes(sb.ToString()));
-            stream.Flush(flushToDisk: true);
+            using (var stream = SecureFiles.OpenAppend(EventsPath))
+            {
+                stream.Write(Encoding.UTF8.GetBytes(sb.ToString()));
+                stream.Flush(flushToDisk: true);
+            }
+            var info = new FileInfo(EventsPath);
+            if (info.Length > MaxEvents * 400L)
+            {
+                List<string> keep;
+                using (var reader = new StreamReader(SecureFiles.OpenRead(EventsPath)))
+                    keep = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(MaxEvents / 2).ToList();
+                string temp = SecureFiles.TemporaryNameFor(EventsPath);
+                using (var stream = SecureFiles.CreateNew(temp))
+                    stream.Write(Encoding.UTF8.GetBytes(string.Join('\n', keep) + "\n"));
+                File.Move(temp, EventsPath, overwrite: true);
+            }
         }
-        var info = new FileInfo(EventsPath);
-        if (info.Length > MaxEvents * 400L)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            var keep = File.ReadLines(EventsPath).TakeLast(MaxEvents / 2).ToList();
-            string temp = EventsPath + ".tmp-" + Environment.ProcessId;
-            File.WriteAllLines(temp, keep);
-            File.SetUnixFileMode(temp, OwnerOnlyFile);
-            File.Move(temp, EventsPath, overwrite: true);
+            throw new StoreException($"The event history '{EventsPath}' cannot be written: {e.Message}.", e);
         }
     }
 
@@ -180,8 +193,11 @@ public sealed class StateStore
     public IReadOnlyList<HaEvent> ReadEvents()
     {
         if (!File.Exists(EventsPath)) return Array.Empty<HaEvent>();
+        SecureFiles.EnsurePrivateDirectory(Directory, "state directory");
         var list = new List<HaEvent>();
-        foreach (var line in File.ReadLines(EventsPath))
+        string all;
+        using (var reader = new StreamReader(SecureFiles.OpenRead(EventsPath), Encoding.UTF8)) all = reader.ReadToEnd();
+        foreach (var line in all.Split('\n'))
         {
             if (line.Length == 0) continue;
             try
@@ -193,12 +209,4 @@ public sealed class StateStore
         return list;
     }
 
-    /// <summary>True when a process with this id is alive (a lease held by a dead process is void).</summary>
-    public static bool ProcessAlive(int pid)
-    {
-        if (pid == Environment.ProcessId) return true;
-        if (OperatingSystem.IsLinux()) return System.IO.Directory.Exists($"/proc/{pid}");
-        try { using var p = Process.GetProcessById(pid); return !p.HasExited; }
-        catch (ArgumentException) { return false; }
-    }
 }

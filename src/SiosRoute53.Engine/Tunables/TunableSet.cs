@@ -8,8 +8,11 @@ public enum TunableSource { Default, File, Parameter }
 public sealed record TunableValue(string Key, string Value, TunableSource Source, string? File, int? Line, string Range, string Description);
 
 /// <summary>A tunables file cannot be read, or holds a bad value; names the file, line and key.</summary>
-public sealed class TunablesFileException : Exception
+public sealed class TunablesFileException : Model.HaException
 {
+    public override string ErrorId => "TunablesFileInvalid";
+    public override Model.HaErrorKind Kind => Model.HaErrorKind.ConfigurationInvalid;
+
     public TunablesFileException(string path, int? line, string? key, string message, Exception? inner = null)
         : base(message, inner)
     {
@@ -80,9 +83,9 @@ public sealed class TunableSet
         }
         foreach (var (key, value) in overrides ?? new Dictionary<string, string>())
         {
-            var definition = TunableCatalog.Find(key) ?? throw new ArgumentException($"'{key}' is not a tunable. Known: {string.Join(", ", TunableCatalog.All.Select(t => t.Key))}.");
+            var definition = TunableCatalog.Find(key) ?? throw new Model.HaArgumentException($"'{key}' is not a tunable. Known: {string.Join(", ", TunableCatalog.All.Select(t => t.Key))}.", key);
             string? problem = definition.Check(value);
-            if (problem is not null) throw new ArgumentException($"{key}={value}: {problem}. Allowed: {definition.Range}.");
+            if (problem is not null) throw new Model.HaArgumentException($"{key}={value}: {problem}. Allowed: {definition.Range}.", value);
             values[key] = new TunableValue(key, value, TunableSource.Parameter, null, null, definition.Range, definition.Description);
         }
         return new TunableSet(values, file);
@@ -114,4 +117,9 @@ public sealed class TunableSet
     public TimeSpan Seconds(string key) => TimeSpan.FromSeconds(Int(key));
 
     public TunableValue Get(string key) => _values[key];
+
+    private TunableSnapshot? _typed;
+
+    /// <summary>The same values, typed, read once.</summary>
+    public TunableSnapshot Typed => _typed ??= TunableSnapshot.From(this);
 }

@@ -68,11 +68,20 @@ public sealed class HostedCmdletTests : IDisposable
     }
 
     [Fact]
-    public void Quiet_health_check_says_true_when_nothing_is_in_service()
+    public void Quiet_health_check_is_not_true_when_the_state_directory_is_missing()
     {
         using var shell = Shell();
         shell.AddCommand("Test-HaResource").AddParameter("Quiet");
-        Assert.Equal(true, Assert.Single(shell.Invoke()).BaseObject);
+        Assert.Equal(false, Assert.Single(shell.Invoke()).BaseObject);
+        Assert.Contains("nothing can be judged healthy", Assert.Single(shell.Streams.Error).Exception.Message);
+    }
+
+    [Fact]
+    public void Quiet_health_check_is_not_true_for_a_named_resource_that_is_stopped()
+    {
+        using var shell = Shell();
+        shell.AddScript("New-HaServiceResource -Tag idle -StartCommand true -StopCommand true -CheckCommand true | Out-Null; Test-HaResource idle -Quiet");
+        Assert.Equal(false, Assert.Single(shell.Invoke()).BaseObject);
     }
 
     [Fact]

@@ -86,7 +86,7 @@ public class ResourceManagerTests
     }
 
     [Fact]
-    public async Task An_api_outage_during_a_check_is_unknown_and_never_starts_recovery()
+    public async Task An_api_outage_during_a_check_is_unknown_leaves_the_resource_ISU_and_never_starts_recovery()
     {
         var (server, zone) = await ServerAsync();
         await using var _ = server;
@@ -100,7 +100,7 @@ public class ResourceManagerTests
         var dns = results.Single(r => r.Tag == "web-dns");
         Assert.Equal(CheckOutcome.Unknown, dns.Outcome);
         Assert.Null(dns.Recovered);
-        Assert.Equal(ResourceState.ISP, node.StateOf("web-dns"));
+        Assert.Equal(ResourceState.ISU, node.StateOf("web-dns"));
         Assert.Contains(node.Store.ReadEvents(), e => e.Tag == "web-dns" && e.Outcome == "unknown" && e.Message.Contains("not a resource failure"));
         Assert.DoesNotContain(node.Store.ReadEvents(), e => e.Action == "recover");
     }

@@ -1,3 +1,4 @@
+using SiosRoute53.Model;
 using SiosRoute53.Tunables;
 
 namespace SiosRoute53.Tests.Unit.Tunables;
@@ -91,7 +92,7 @@ public sealed class TunableSetTests : IDisposable
     public void A_directory_or_an_unknown_override_is_refused()
     {
         Assert.Throws<TunablesFileException>(() => TunableSet.Load(_dir));
-        var e = Assert.Throws<ArgumentException>(() => TunableSet.Load(Path.Combine(_dir, "absent"), new Dictionary<string, string> { ["ROUTE53_TTLL"] = "3" }));
+        var e = Assert.Throws<HaArgumentException>(() => TunableSet.Load(Path.Combine(_dir, "absent"), new Dictionary<string, string> { ["ROUTE53_TTLL"] = "3" }));
         Assert.Contains("ROUTE53_TTLL", e.Message);
     }
 

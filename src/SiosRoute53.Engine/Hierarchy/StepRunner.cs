@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using SiosRoute53.Kits;
+using SiosRoute53.Model;
+
+namespace SiosRoute53.Hierarchy;
+
+/// <summary>What one kind of step does to a resource's state when it succeeds, fails or is cancelled.</summary>
+internal sealed record StepKind(string Action, ResourceState Success, string SuccessReason, string FailurePrefix, string CancelledReason, bool ReasonHasResult = false)
+{
+    public static readonly StepKind Restore = new(EventActions.Restore, ResourceState.ISP, "restored", "",
+        "Cancelled by the operator during restore; the resource may be partly in service. Start it again, or stop it.");
+
+    public static readonly StepKind Remove = new(EventActions.Remove, ResourceState.OSU, "taken out of service", "",
+        "Cancelled by the operator during remove; check the resource and stop it again.");
+
+    public static readonly StepKind Rollback = new(EventActions.Rollback, ResourceState.OSU, "rolled back after a failed start", "rollback failed: ",
+        "rollback did not finish in time; check the resource and stop it.");
+
+    public static readonly StepKind Recover = new(EventActions.Recover, ResourceState.ISP, "recovered", "recovery failed: ",
+        "Cancelled during recovery; check the resource and start it again.", ReasonHasResult: true);
+}
+
+/// <summary>How a step ended.</summary>
+internal sealed record StepResult(bool Succeeded, KitResult? Result, Exception? Error, string Message)
+{
+    public bool Cancelled => Error is OperationCanceledException;
+}
+
+/// <summary>
+/// Runs the steps of one operation over resources it has leased: times each kit action, writes the resource's new
+/// state once per transition (the last one also releases the leases), and records the step and its event. Any
+/// exception a kit throws ends in the failure path (failed state, step, event): a domain error with its message, a bug
+/// as what it is. Nothing a kit does can leave a resource's state behind what happened.
+/// </summary>
+internal sealed class StepRunner
+{
+    private readonly HierarchyServices _services;
+    private readonly List<string> _leased;
+    private bool _released;
+
+    private StepRunner(HierarchyServices services, NodeState state, List<string> leased)
+    {
+        _services = services;
+        State = state;
+        _leased = leased;
+    }
+
+    /// <summary>The state as this runner last wrote it (the resources' states after each step).</summary>
+    public NodeState State { get; private set; }
+
+    public List<HaStep> Steps { get; } = new();
+
+    /// <summary>
+    /// In one write: clears stale leases, picks the resources with <paramref name="select"/> on the current state, and
+    /// leases them to this process for <paramref name="action"/>.
+    /// </summary>
+    public static StepRunner Lease(HierarchyServices services, Func<NodeState, List<string>> select, string action)
+    {
+        var (state, tags, cleared) = services.Store.Update(current =>
+        {
+            var (clean, stale) = Leases.ClearStale(current);
+            var tags = select(clean);
+            var next = Leases.Take(clean, tags, action, services.Time.GetUtcNow());
+            return (next, (next, tags, stale));
+        });
+        services.Saw(state);
+        foreach (var tag in cleared)
+            services.Events.Record(tag, EventActions.Lease, EventOutcomes.Cleared, $"Cleared the lease of a process that no longer runs on '{tag}'.");
+        return new StepRunner(services, state, tags);
+    }
+
+    public IReadOnlyList<string> Leased => _leased;
+
+    public void Skip(string tag, string action, string message) =>
+        Steps.Add(new HaStep { Tag = tag, Action = action, Outcome = EventOutcomes.Skipped, Message = message });
+
+    /// <summary>
+    /// Runs <paramref name="action"/> as a <paramref name="kind"/> step on <paramref name="tag"/>. With
+    /// <paramref name="lastWrite"/> the state write also releases this operation's leases.
+    /// </summary>
+    public async Task<StepResult> RunAsync(StepKind kind, string tag, Func<Task<KitResult>> action, bool lastWrite)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            var result = await action();
+            string reason = kind.ReasonHasResult ? $"{kind.SuccessReason}: {result.Message}" : kind.SuccessReason;
+            Transition(tag, kind.Success, reason, lastWrite);
+            Steps.Add(new HaStep { Tag = tag, Action = kind.Action, Outcome = EventOutcomes.Success, Message = result.Message, Duration = watch.Elapsed, ApiCalls = result.ApiCalls });
+            _services.Events.Record(tag, kind.Action, EventOutcomes.Success, result.Message, watch.Elapsed, result.ApiCalls);
+            return new StepResult(true, result, null, result.Message);
+        }
+        catch (Exception e)
+        {
+            bool cancelled = e is OperationCanceledException;
+            string reason = cancelled ? kind.CancelledReason : kind.FailurePrefix + Describe(e);
+            // A node that lost the record to another node of its cluster stands down: out of service, unimpaired.
+            Transition(tag, e is OwnershipLostException ? ResourceState.OSU : ResourceState.OSF, reason, lastWrite);
+            string outcome = cancelled ? EventOutcomes.Cancelled : e is OwnershipLostException ? EventOutcomes.Lost : EventOutcomes.Failed;
+            int calls = (e as ResourceActionException)?.ApiCalls ?? 0;
+            Steps.Add(new HaStep { Tag = tag, Action = kind.Action, Outcome = outcome, Message = reason, Duration = watch.Elapsed, ApiCalls = calls });
+            _services.Events.Record(tag, kind.Action, outcome, reason, watch.Elapsed, calls);
+            return new StepResult(false, null, e, reason);
+        }
+    }
+
+    /// <summary>What went wrong, for the state's reason and the history: a domain error says it; anything else is a bug.</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        HaException => e.Message,
+        Route53.Route53Exception or Aws.AwsConfigurationException => e.Message,
+        OperationCanceledException => "cancelled",
+        _ => $"unexpected {e.GetType().Name}: {e.Message} (this is a bug in SiosRoute53; please report it with Get-HaEvent's output)",
+    };
+
+    /// <summary>Releases this operation's leases if no step has yet (an operation that ran no step, or ended early).</summary>
+    public void Finish()
+    {
+        if (_released) return;
+        State = _services.Store.Update(s => { var next = Leases.Release(s, _leased); return (next, next); });
+        _released = true;
+    }
+
+    private void Transition(string tag, ResourceState value, string reason, bool release)
+    {
+        var now = _services.Time.GetUtcNow();
+        State = _services.Store.Update(s =>
+        {
+            var next = s.Find(tag) is null ? s : s.WithStatus(s.StatusOf(tag, s.NodeName) with { State = value, Reason = reason, Since = now });
+            if (release) next = Leases.Release(next, _leased);
+            return (next, next);
+        });
+        if (release) _released = true;
+    }
+}

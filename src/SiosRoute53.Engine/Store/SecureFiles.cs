@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace SiosRoute53.Store;
+
+/// <summary>
+/// Files and directories that other local users cannot subvert: a directory must be ours and writable by nobody
+/// else, files are opened without following symbolic links, temporary files are created exclusively. On Linux this
+/// uses the system calls directly (.NET follows links and offers no O_NOFOLLOW, O_EXCL with a mode, or file owner).
+/// </summary>
+public static class SecureFiles
+{
+    private const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_APPEND = 0x400, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
+    private const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
+    private const int ELOOP = 40, ENOENT = 2, EEXIST = 17, EWOULDBLOCK = 11;
+    private const int LOCK_EX = 2, LOCK_NB = 4;
+    private const int S_IFMT = 0xF000, S_IFDIR = 0x4000, S_IFLNK = 0xA000, S_IFREG = 0x8000;
+
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
+
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] buffer);
+
+    [DllImport("libc", EntryPoint = "geteuid")]
+    private static extern uint GetEuid();
+
+    [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static extern int Flock(SafeFileHandle fd, int operation);
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string created);
+
+    private static bool Posix => OperatingSystem.IsLinux();
+
+    /// <summary>Owner, mode and type of a path itself (a link is not followed); null when it does not exist.</summary>
+    public static (uint Uid, int Mode)? Status(string path)
+    {
+        if (!Posix) return null;
+        var buffer = new byte[256];
+        if (Statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0x0000_0fff, buffer) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == ENOENT) return null;
+            throw new IOException($"Cannot inspect '{path}': {Marshal.GetPInvokeErrorMessage(errno)}.");
+        }
+        uint uid = BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(20));
+        int mode = BinaryPrimitives.ReadUInt16LittleEndian(buffer.AsSpan(28));
+        return (uid, mode);
+    }
+
+    public static uint EffectiveUid => Posix ? GetEuid() : 0;
+
+    /// <summary>
+    /// Creates <paramref name="directory"/> (mode 0700) or checks the one there: not a link, owned by this user, writable
+    /// by nobody else. Group or world read access is taken away. Throws <see cref="StoreException"/> naming what is wrong.
+    /// </summary>
+    public static void EnsurePrivateDirectory(string directory, string what)
+    {
+        if (!Posix)
+        {
+            Directory.CreateDirectory(directory);
+            return;
+        }
+        var status = Status(directory);
+        if (status is null)
+        {
+            try { Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new StoreException($"The {what} '{directory}' cannot be created: {e.Message}. Run as root, or give a directory you own.", e);
+            }
+            status = Status(directory);
+        }
+        var (uid, mode) = status!.Value;
+        if ((mode & S_IFMT) == S_IFLNK)
+            throw new StoreException($"The {what} '{directory}' is a symbolic link; SiosRoute53 refuses to follow it (another user could point it elsewhere). Give the real directory.");
+        if ((mode & S_IFMT) != S_IFDIR)
+            throw new StoreException($"The {what} '{directory}' is not a directory. Give a directory path.");
+        uint me = EffectiveUid;
+        if (uid != me)
+            throw new StoreException($"The {what} '{directory}' is owned by uid {uid}, not by this user (uid {me}); another user could change what SiosRoute53 reads and runs. " +
+                                     $"Give a directory you own, or as root: chown root:root '{directory}' && chmod 700 '{directory}'.");
+        if ((mode & 0b000_010_010) != 0)
+            throw new StoreException($"The {what} '{directory}' is writable by other users (mode {Convert.ToString(mode & 0x1ff, 8)}); they could replace its files. Fix it with: chmod 700 '{directory}'.");
+        if ((mode & 0b000_111_111) != 0)
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    private static SafeFileHandle OpenHandle(string path, int flags, string purpose)
+    {
+        int fd = Open(path, flags | O_NOFOLLOW | O_CLOEXEC, 0b110_000_000);
+        if (fd >= 0) return new SafeFileHandle(fd, ownsHandle: true);
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == ELOOP)
+            throw new StoreException($"'{path}' is a symbolic link; SiosRoute53 does not follow links in its store (another user could point it at any file). Remove the link.");
+        if (errno == ENOENT) throw new FileNotFoundException($"'{path}' does not exist.", path);
+        if (errno == EEXIST) throw new IOException($"'{path}' already exists.");
+        if (errno == 13 /* EACCES */) throw new UnauthorizedAccessException($"Cannot {purpose} '{path}': permission denied.");
+        throw new IOException($"Cannot {purpose} '{path}': {Marshal.GetPInvokeErrorMessage(errno)}.");
+    }
+
+    /// <summary>Opens an existing file for reading without following a link.</summary>
+    public static FileStream OpenRead(string path) =>
+        Posix ? new FileStream(OpenHandle(path, O_RDONLY, "read"), FileAccess.Read) : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+
+    /// <summary>Creates a new file (mode 0600) that must not exist yet: never someone else's file or link.</summary>
+    public static FileStream CreateNew(string path) =>
+        Posix ? new FileStream(OpenHandle(path, O_WRONLY | O_CREAT | O_EXCL, "create"), FileAccess.Write)
+              : new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+
+    /// <summary>Opens (creating, mode 0600) a file for appending without following a link.</summary>
+    public static FileStream OpenAppend(string path) =>
+        Posix ? new FileStream(OpenHandle(path, O_WRONLY | O_CREAT | O_APPEND, "append to"), FileAccess.Write)
+              : new FileStream(path, FileMode.Append, FileAccess.Write);
+
+    /// <summary>A fresh temporary name beside <paramref name="path"/>, for <see cref="CreateNew"/>.</summary>
+    public static string TemporaryNameFor(string path) => $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    /// <summary>
+    /// Takes an exclusive lock on <paramref name="path"/> (created 0600, never through a link); null when another
+    /// process holds it. A killed process's lock is released by the kernel.
+    /// </summary>
+    public static FileStream? TryLock(string path)
+    {
+        if (!Posix)
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) { return null; }
+        }
+        var handle = OpenHandle(path, O_RDWR | O_CREAT, "lock");
+        if (Flock(handle, LOCK_EX | LOCK_NB) == 0) return new FileStream(handle, FileAccess.ReadWrite);
+        int errno = Marshal.GetLastPInvokeError();
+        handle.Dispose();
+        if (errno == EWOULDBLOCK) return null;
+        throw new IOException($"Cannot lock '{path}': {Marshal.GetPInvokeErrorMessage(errno)}.");
+    }
+
+    /// <summary>Makes <paramref name="backup"/> the file <paramref name="path"/> is now (a hard link: no copy, no open).</summary>
+    public static void KeepAsBackup(string path, string backup)
+    {
+        if (!Posix)
+        {
+            File.Copy(path, backup, overwrite: true);
+            return;
+        }
+        File.Delete(backup);
+        if (Link(path, backup) != 0 && Marshal.GetLastPInvokeError() is var errno and not ENOENT)
+            throw new IOException($"Cannot keep '{path}' as '{backup}': {Marshal.GetPInvokeErrorMessage(errno)}.");
+    }
+}
