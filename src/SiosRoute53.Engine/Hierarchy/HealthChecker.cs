@@ -42,7 +42,7 @@ internal sealed class HealthChecker(HierarchyServices services)
             var status = state.StatusOf(r.Tag, node);
             if (Leases.HeldByOther(status))
                 raw[r.Tag] = new CheckResult(CheckOutcome.Unknown, $"busy: {status.BusyAction} by process {status.BusyPid}; not checked now.");
-            else if (InService(status.State) || services.Kits.For(r.Kind) is IPublishingKit)
+            else if (InService(status.State) || services.Kits.For(r.Kind) is IPublishingKit && !DeliberatelyStopped(status))
                 toCheck.Add(r);
             else if (status.State == ResourceState.OSF)
                 raw[r.Tag] = FailedOutOfService(r, status);
@@ -129,6 +129,13 @@ internal sealed class HealthChecker(HierarchyServices services)
         Aws.AwsConfigurationException or DefinitionException => new CheckResult(CheckOutcome.Misconfigured, $"The check cannot run: {e.Message}"),
         _ => new CheckResult(CheckOutcome.Unknown, $"The check could not judge: {StepRunner.Describe(e)}"),
     };
+
+    /// <summary>
+    /// Taken out of service by an operator's stop (not a failed, rolled-back or killed start): the record it leaves
+    /// is expected to point here until the next owner rewrites it.
+    /// </summary>
+    private static bool DeliberatelyStopped(ResourceStatus status) =>
+        status.State == ResourceState.OSU && status.Reason is StepKind.StoppedReason or StepKind.CreatedReason && status.BusyPid is null;
 
     private static CheckResult FailedOutOfService(ResourceDefinition r, ResourceStatus status) =>
         new(CheckOutcome.Failed, $"'{r.Tag}' is out of service, failed (OSF) since {status.Since:u}: {status.Reason}. " +

@@ -43,7 +43,7 @@ internal sealed partial class ResourceCatalog(HierarchyServices services)
                 Resources = current.Resources.Append(definition).ToList(),
                 Dependencies = current.Dependencies.Concat(children.Select(c => new Dependency(definition.Tag, HierarchyServices.Require(current, c).Tag))).ToList(),
             }).ConfigChanged();
-            next = next.WithStatus(new ResourceStatus { Tag = definition.Tag, Node = next.NodeName, State = ResourceState.OSU, Since = services.Time.GetUtcNow(), Reason = "created" });
+            next = next.WithStatus(new ResourceStatus { Tag = definition.Tag, Node = next.NodeName, State = ResourceState.OSU, Since = services.Time.GetUtcNow(), Reason = StepKind.CreatedReason });
             return (next, services.View(next, definition));
         });
         services.Events.Record(created.Tag, EventActions.Create, EventOutcomes.Success, $"Created {definition.Kind} resource '{definition.Tag}': {created.Detail}.");

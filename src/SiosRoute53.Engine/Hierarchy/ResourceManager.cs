@@ -167,7 +167,9 @@ public sealed class ResourceManager
         }, EventActions.Remove);
         var order = runner.Leased;
         var leased = runner.State;
-        var toRemove = order.Where(t => leased.StatusOf(t, leased.NodeName).State != ResourceState.OSU).ToList();
+        // Out of service after a failed, rolled-back or killed start is not cleanly out of service (the record may
+        // still point here): a stop runs the remove again and clears it.
+        var toRemove = order.Where(t => leased.StatusOf(t, leased.NodeName) is not { State: ResourceState.OSU, Reason: StepKind.CreatedReason or StepKind.StoppedReason }).ToList();
         try
         {
             foreach (var t in order)

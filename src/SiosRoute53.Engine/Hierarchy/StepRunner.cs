@@ -7,10 +7,13 @@ namespace SiosRoute53.Hierarchy;
 /// <summary>What one kind of step does to a resource's state when it succeeds, fails or is cancelled.</summary>
 internal sealed record StepKind(string Action, ResourceState Success, string SuccessReason, string FailurePrefix, string CancelledReason, bool ReasonHasResult = false)
 {
+    /// <summary>The reason of a resource an operator's stop took cleanly out of service, and of one just created.</summary>
+    public const string StoppedReason = "taken out of service", CreatedReason = "created";
+
     public static readonly StepKind Restore = new(EventActions.Restore, ResourceState.ISP, "restored", "",
         "Cancelled by the operator during restore; the resource may be partly in service. Start it again, or stop it.");
 
-    public static readonly StepKind Remove = new(EventActions.Remove, ResourceState.OSU, "taken out of service", "",
+    public static readonly StepKind Remove = new(EventActions.Remove, ResourceState.OSU, StoppedReason, "",
         "Cancelled by the operator during remove; check the resource and stop it again.");
 
     public static readonly StepKind Rollback = new(EventActions.Rollback, ResourceState.OSU, "rolled back after a failed start", "rollback failed: ",
@@ -93,7 +96,7 @@ internal sealed class StepRunner
         catch (Exception e)
         {
             bool cancelled = e is OperationCanceledException;
-            string reason = cancelled ? kind.CancelledReason : kind.FailurePrefix + Describe(e);
+            string reason = Store.EventLog.Redact(cancelled ? kind.CancelledReason : kind.FailurePrefix + Describe(e));
             // A node that lost the record to another node of its cluster stands down: out of service, unimpaired.
             Transition(tag, e is OwnershipLostException ? ResourceState.OSU : ResourceState.OSF, reason, lastWrite);
             string outcome = cancelled ? EventOutcomes.Cancelled : e is OwnershipLostException ? EventOutcomes.Lost : EventOutcomes.Failed;

@@ -48,7 +48,7 @@ public sealed class NodeLab : IDisposable
         Network.Entries.Add(new InterfaceAddress("eth0", IPAddress.Parse(address), true, true));
         Network.Entries.Add(new InterfaceAddress("lo", IPAddress.Loopback, true, true));
         Address = address;
-        Manager = new ResourceManager(Store, new KitEnvironment
+        Environment = new KitEnvironment
         {
             Route53 = (access, t, log) => new Route53Client(
                 new StaticCredentialSource(new AwsKeys(TestServer.AccessKey, TestServer.SecretKey)),
@@ -62,8 +62,16 @@ public sealed class NodeLab : IDisposable
                 }),
             Network = Network,
             Commands = Commands,
-        }, () => TunableSet.Load(TunablesPath));
+        };
+        Manager = new ResourceManager(Store, Environment, () => TunableSet.Load(TunablesPath));
     }
+
+    public KitEnvironment Environment { get; }
+
+    /// <summary>A manager of this node with other kits (a test's own kit for a kind).</summary>
+    public ResourceManager ManagerWith(params IResourceKit[] kits) =>
+        new(Store, Environment, () => TunableSet.Load(TunablesPath), new IResourceKit[] { new IpKit(), new Route53Kit(), new ServiceKit() }
+            .Where(k => kits.All(x => x.Kind != k.Kind)).Concat(kits));
 
     public TestServer Server { get; }
     public StateStore Store { get; }
@@ -83,29 +91,14 @@ public sealed class NodeLab : IDisposable
         {
             Tag = "web-ip",
             Kind = ResourceKind.Ip,
-            Nodes = new(StringComparer.OrdinalIgnoreCase) { [Store.Read().NodeName] = new NodeInstance { Settings = new() { [SettingKeys.Address] = Address } } },
+            Nodes = new(StringComparer.OrdinalIgnoreCase) { [Store.Read().NodeName] = new NodeInstance { Settings = new IpSettings(IPAddress.Parse(Address)).ToSettings() } },
         }, Array.Empty<string>(), default);
         await Manager.CreateAsync(Route53Definition("web-dns", zone, record), new[] { "web-ip" }, default);
-        await Manager.CreateAsync(new ResourceDefinition
-        {
-            Tag = "web",
-            Kind = ResourceKind.Service,
-            Settings = new() { [SettingKeys.StartCommand] = "start web", [SettingKeys.StopCommand] = "stop web", [SettingKeys.CheckCommand] = "check web" },
-        }, new[] { "web-dns" }, default);
+        await Manager.CreateAsync(ServiceSettings.Commands("start web", "stop web", "check web").Define("web"), new[] { "web-dns" }, default);
     }
 
-    public static ResourceDefinition Route53Definition(string tag, HostedZone zone, string record, string ip = "web-ip") => new()
-    {
-        Tag = tag,
-        Kind = ResourceKind.Route53,
-        Settings = new()
-        {
-            [SettingKeys.HostedZoneId] = zone.ShortId,
-            [SettingKeys.ZoneName] = zone.Name,
-            [SettingKeys.RecordName] = record,
-            [SettingKeys.IpResource] = ip,
-        },
-    };
+    public static ResourceDefinition Route53Definition(string tag, HostedZone zone, string record, string ip = "web-ip") =>
+        new Route53Settings(zone.ShortId, zone.Name, record, null, ip, new AwsAccessOptions()).Define(tag);
 
     public ResourceState StateOf(string tag) => Store.Read().StatusOf(tag, Store.Read().NodeName).State;
 
