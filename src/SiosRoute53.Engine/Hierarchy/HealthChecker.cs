@@ -195,7 +195,8 @@ internal sealed class HealthChecker(HierarchyServices services)
         {
             options.Log?.Invoke($"{r.Tag}: quickCheck failed ({check.Message}); recovering.");
             var context = services.Context(runner.State, r, tunables, options);
-            var step = await runner.RunAsync(StepKind.Recover, r.Tag, () => services.Kits.For(r.Kind).RecoverAsync(context, cancellationToken), lastWrite: true);
+            runner.ExpectTransitions(1);
+            var step = await runner.RunAsync(StepKind.Recover, r.Tag, () => services.Kits.For(r.Kind).RecoverAsync(context, cancellationToken));
             if (step.Cancelled && cancellationToken.IsCancellationRequested) throw step.Error!;
             return (step.Succeeded, step.Message, runner.State.StatusOf(r.Tag, runner.State.NodeName).State);
         }

@@ -90,17 +90,21 @@ public sealed class ResourceManager
     // ---- start and stop --------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Brings <paramref name="tag"/> in service with everything it depends on, children first. A failure part-way
+    /// Brings <paramref name="tag"/> in service with everything it depends on, children first. A parent's restore
+    /// starts as soon as its child's is only waiting (a submitted Route 53 change followed to INSYNC), so the service
+    /// starts during the INSYNC wait; the hierarchy is in service when every restore has ended well. A failure of any
     /// leaves the failed resource OSF with the reason and takes back out of service what this call brought in.
     /// </summary>
     public async Task<HaOperationResult> StartAsync(string tag, OperationOptions options, CancellationToken cancellationToken)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var tunables = _services.LoadTunables();
         var runner = StepRunner.Lease(_services, s => HierarchyGraph.Of(s).RestoreOrder(HierarchyServices.Require(s, tag).Tag), EventActions.Restore);
         var order = runner.Leased;
         var leased = runner.State;
         var toRestore = order.Where(t => leased.StatusOf(t, leased.NodeName).State != ResourceState.ISP).ToList();
-        var restored = new List<string>();
+        runner.ExpectTransitions(toRestore.Count);
+        var running = new List<(string Tag, Task<StepResult> Step)>();
         try
         {
             foreach (var t in order)
@@ -111,20 +115,24 @@ public sealed class ResourceManager
                     continue;
                 }
                 var r = HierarchyServices.Require(leased, t);
-                var context = _services.Context(leased, r, tunables, options);
+                var submitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var context = _services.Context(leased, r, tunables, options) with { Submitted = () => submitted.TrySetResult() };
                 options.Log?.Invoke($"{t}: restoring ({r.Kind}).");
-                var step = await runner.RunAsync(StepKind.Restore, t, () => _services.Kits.For(r.Kind).RestoreAsync(context, cancellationToken),
-                    lastWrite: t == toRestore[^1]);
-                if (step.Succeeded)
-                {
-                    restored.Add(t);
-                    continue;
-                }
-                await RollBackAsync(runner, restored, leased, tunables, options);
-                if (step.Cancelled && cancellationToken.IsCancellationRequested) throw step.Error!;
-                return Report(runner, "start", tag, false, $"'{t}' failed to come in service: {step.Message}", order);
+                var step = runner.RunAsync(StepKind.Restore, t, () => _services.Kits.For(r.Kind).RestoreAsync(context, cancellationToken));
+                running.Add((t, step));
+                // The next resource (a parent) starts when this restore has ended well or is only waiting.
+                await Task.WhenAny(step, submitted.Task);
+                if (step.IsCompleted && !step.Result.Succeeded) break;
             }
-            return Report(runner, "start", tag, true, $"'{tag}' is in service on '{leased.NodeName}' ({order.Count} resource(s)).", order);
+            var ended = await Task.WhenAll(running.Select(x => x.Step));
+            int failedAt = Array.FindIndex(ended, s => !s.Succeeded);
+            if (failedAt < 0)
+                return Report(runner, "start", tag, true, $"'{tag}' is in service on '{leased.NodeName}' ({order.Count} resource(s)).", order, watch.Elapsed);
+            var failure = ended[failedAt];
+            var restored = running.Where((x, i) => ended[i].Succeeded).Select(x => x.Tag).ToList();
+            await RollBackAsync(runner, restored, leased, tunables, options);
+            if (failure.Cancelled && cancellationToken.IsCancellationRequested) throw failure.Error!;
+            return Report(runner, "start", tag, false, $"'{running[failedAt].Tag}' failed to come in service: {failure.Message}", order, watch.Elapsed);
         }
         finally
         {
@@ -136,12 +144,13 @@ public sealed class ResourceManager
     {
         // Undo, parents first, only what this operation brought in service, even after Ctrl+C (bounded in time).
         using var limit = new CancellationTokenSource(tunables.Typed.ServiceCommandTimeout + TimeSpan.FromSeconds(30));
+        runner.ExpectTransitions(restored.Count);
         for (int i = restored.Count - 1; i >= 0; i--)
         {
             string t = restored[i];
-            if (runner.State.Find(t) is not { } r) continue;
+            var r = HierarchyServices.Require(leased, t);
             var context = _services.Context(leased, r, tunables, options);
-            await runner.RunAsync(StepKind.Rollback, t, () => _services.Kits.For(r.Kind).RemoveAsync(context, limit.Token), lastWrite: i == 0);
+            await runner.RunAsync(StepKind.Rollback, t, () => _services.Kits.For(r.Kind).RemoveAsync(context, limit.Token));
         }
     }
 
@@ -158,6 +167,7 @@ public sealed class ResourceManager
 
     private async Task<HaOperationResult> StopAsync(string tag, bool wholeHierarchy, OperationOptions options, CancellationToken cancellationToken)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var tunables = _services.LoadTunables();
         var runner = StepRunner.Lease(_services, s =>
         {
@@ -170,6 +180,7 @@ public sealed class ResourceManager
         // Out of service after a failed, rolled-back or killed start is not cleanly out of service (the record may
         // still point here): a stop runs the remove again and clears it.
         var toRemove = order.Where(t => leased.StatusOf(t, leased.NodeName) is not { State: ResourceState.OSU, Reason: StepKind.CreatedReason or StepKind.StoppedReason }).ToList();
+        runner.ExpectTransitions(toRemove.Count);
         try
         {
             foreach (var t in order)
@@ -182,13 +193,12 @@ public sealed class ResourceManager
                 var r = HierarchyServices.Require(leased, t);
                 options.Log?.Invoke($"{t}: removing ({r.Kind}).");
                 var context = _services.Context(leased, r, tunables, options);
-                var step = await runner.RunAsync(StepKind.Remove, t, () => _services.Kits.For(r.Kind).RemoveAsync(context, cancellationToken),
-                    lastWrite: t == toRemove[^1]);
+                var step = await runner.RunAsync(StepKind.Remove, t, () => _services.Kits.For(r.Kind).RemoveAsync(context, cancellationToken));
                 if (step.Succeeded) continue;
                 if (step.Cancelled && cancellationToken.IsCancellationRequested) throw step.Error!;
-                return Report(runner, "stop", tag, false, $"'{t}' failed to go out of service: {step.Message}", order);
+                return Report(runner, "stop", tag, false, $"'{t}' failed to go out of service: {step.Message}", order, watch.Elapsed);
             }
-            return Report(runner, "stop", tag, true, $"'{tag}' is out of service on '{leased.NodeName}' ({order.Count} resource(s)).", order);
+            return Report(runner, "stop", tag, true, $"'{tag}' is out of service on '{leased.NodeName}' ({order.Count} resource(s)).", order, watch.Elapsed);
         }
         finally
         {
@@ -196,7 +206,7 @@ public sealed class ResourceManager
         }
     }
 
-    private HaOperationResult Report(StepRunner runner, string operation, string tag, bool ok, string message, IReadOnlyList<string> order)
+    private HaOperationResult Report(StepRunner runner, string operation, string tag, bool ok, string message, IReadOnlyList<string> order, TimeSpan duration)
     {
         var state = runner.State;
         return new HaOperationResult
@@ -206,7 +216,7 @@ public sealed class ResourceManager
             Node = state.NodeName,
             Succeeded = ok,
             Message = message,
-            Duration = runner.Steps.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.Duration),
+            Duration = duration,
             Steps = runner.Steps,
             Resources = order.Select(t => state.Find(t)).Where(r => r is not null).Select(r => _services.View(state, r!)).ToList(),
         };

@@ -39,19 +39,35 @@ internal sealed class StepRunner
 {
     private readonly HierarchyServices _services;
     private readonly List<string> _leased;
+    private readonly object _gate = new();
     private bool _released;
+    private int _remaining = int.MaxValue;
+    private bool _holdLeases;
 
     private StepRunner(HierarchyServices services, NodeState state, List<string> leased)
     {
         _services = services;
-        State = state;
+        _state = state;
         _leased = leased;
     }
 
     /// <summary>The state as this runner last wrote it (the resources' states after each step).</summary>
-    public NodeState State { get; private set; }
+    public NodeState State
+    {
+        get { lock (_gate) return _state; }
+        private set { lock (_gate) _state = value; }
+    }
 
-    public List<HaStep> Steps { get; } = new();
+    private NodeState _state;
+
+    /// <summary>The steps so far, in the order they started.</summary>
+    public IReadOnlyList<HaStep> Steps
+    {
+        get { lock (_gate) return _steps.OrderBy(s => s.Order).Select(s => s.Step).ToList(); }
+    }
+
+    private readonly List<(int Order, HaStep Step)> _steps = new();
+    private int _started;
 
     /// <summary>
     /// In one write: clears stale leases, picks the resources with <paramref name="select"/> on the current state, and
@@ -74,22 +90,36 @@ internal sealed class StepRunner
 
     public IReadOnlyList<string> Leased => _leased;
 
-    public void Skip(string tag, string action, string message) =>
-        Steps.Add(new HaStep { Tag = tag, Action = action, Outcome = EventOutcomes.Skipped, Message = message });
+    public void Skip(string tag, string action, string message) => AddStep(Interlocked.Increment(ref _started), new HaStep { Tag = tag, Action = action, Outcome = EventOutcomes.Skipped, Message = message });
 
     /// <summary>
-    /// Runs <paramref name="action"/> as a <paramref name="kind"/> step on <paramref name="tag"/>. With
-    /// <paramref name="lastWrite"/> the state write also releases this operation's leases.
+    /// Says how many transitions the steps about to run will write: the last of them also releases the leases, so a
+    /// whole operation writes the state once for the lease and once per transition. A failure holds the leases
+    /// until the next <see cref="ExpectTransitions"/> (the rollback) or <see cref="Finish"/>.
     /// </summary>
-    public async Task<StepResult> RunAsync(StepKind kind, string tag, Func<Task<KitResult>> action, bool lastWrite)
+    public void ExpectTransitions(int count)
+    {
+        lock (_gate)
+        {
+            _remaining = count;
+            _holdLeases = false;
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> as a <paramref name="kind"/> step on <paramref name="tag"/>; steps of one runner may
+    /// run at the same time (a parent's restore while a child's change is followed to INSYNC).
+    /// </summary>
+    public async Task<StepResult> RunAsync(StepKind kind, string tag, Func<Task<KitResult>> action)
     {
         var watch = Stopwatch.StartNew();
+        int order = Interlocked.Increment(ref _started);
         try
         {
             var result = await action();
             string reason = kind.ReasonHasResult ? $"{kind.SuccessReason}: {result.Message}" : kind.SuccessReason;
-            Transition(tag, kind.Success, reason, lastWrite);
-            Steps.Add(new HaStep { Tag = tag, Action = kind.Action, Outcome = EventOutcomes.Success, Message = result.Message, Duration = watch.Elapsed, ApiCalls = result.ApiCalls });
+            Transition(tag, kind.Success, reason, failed: false, kind);
+            AddStep(order, new HaStep { Tag = tag, Action = kind.Action, Outcome = EventOutcomes.Success, Message = result.Message, Duration = watch.Elapsed, ApiCalls = result.ApiCalls });
             _services.Events.Record(tag, kind.Action, EventOutcomes.Success, result.Message, watch.Elapsed, result.ApiCalls);
             return new StepResult(true, result, null, result.Message);
         }
@@ -98,10 +128,10 @@ internal sealed class StepRunner
             bool cancelled = e is OperationCanceledException;
             string reason = Store.EventLog.Redact(cancelled ? kind.CancelledReason : kind.FailurePrefix + Describe(e));
             // A node that lost the record to another node of its cluster stands down: out of service, unimpaired.
-            Transition(tag, e is OwnershipLostException ? ResourceState.OSU : ResourceState.OSF, reason, lastWrite);
+            Transition(tag, e is OwnershipLostException ? ResourceState.OSU : ResourceState.OSF, reason, failed: true, kind);
             string outcome = cancelled ? EventOutcomes.Cancelled : e is OwnershipLostException ? EventOutcomes.Lost : EventOutcomes.Failed;
             int calls = (e as ResourceActionException)?.ApiCalls ?? 0;
-            Steps.Add(new HaStep { Tag = tag, Action = kind.Action, Outcome = outcome, Message = reason, Duration = watch.Elapsed, ApiCalls = calls });
+            AddStep(order, new HaStep { Tag = tag, Action = kind.Action, Outcome = outcome, Message = reason, Duration = watch.Elapsed, ApiCalls = calls });
             _services.Events.Record(tag, kind.Action, outcome, reason, watch.Elapsed, calls);
             return new StepResult(false, null, e, reason);
         }
@@ -119,20 +149,37 @@ internal sealed class StepRunner
     /// <summary>Releases this operation's leases if no step has yet (an operation that ran no step, or ended early).</summary>
     public void Finish()
     {
-        if (_released) return;
-        State = _services.Store.Update(s => { var next = Leases.Release(s, _leased); return (next, next); });
-        _released = true;
+        lock (_gate)
+        {
+            if (_released) return;
+            _released = true;
+        }
+        var state = _services.Store.Update(s => { var next = Leases.Release(s, _leased); return (next, next); });
+        lock (_gate) State = state;
     }
 
-    private void Transition(string tag, ResourceState value, string reason, bool release)
+    private void AddStep(int order, HaStep step)
     {
+        lock (_gate) _steps.Add((order, step));
+    }
+
+    private void Transition(string tag, ResourceState value, string reason, bool failed, StepKind kind)
+    {
+        bool release;
+        lock (_gate)
+        {
+            // A failed step (but a rollback) keeps the leases for what comes after it.
+            if (failed && kind != StepKind.Rollback) _holdLeases = true;
+            release = --_remaining == 0 && !_holdLeases && !_released;
+            if (release) _released = true;
+        }
         var now = _services.Time.GetUtcNow();
-        State = _services.Store.Update(s =>
+        var state = _services.Store.Update(s =>
         {
             var next = s.Find(tag) is null ? s : s.WithStatus(s.StatusOf(tag, s.NodeName) with { State = value, Reason = reason, Since = now });
             if (release) next = Leases.Release(next, _leased);
             return (next, next);
         });
-        if (release) _released = true;
+        lock (_gate) State = state;
     }
 }

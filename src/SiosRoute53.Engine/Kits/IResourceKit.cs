@@ -62,6 +62,13 @@ public sealed record KitContext
     /// <summary>Adopt a record the cluster does not own (restore only).</summary>
     public bool Force { get; init; }
 
+    /// <summary>
+    /// Called by a kit's restore when all that remains is waiting (a submitted Route 53 change being followed to
+    /// INSYNC): the resources that depend on this one may start their restore meanwhile. The restore still ends as
+    /// usual, and the hierarchy is in service only when every restore has ended well.
+    /// </summary>
+    public Action? Submitted { get; init; }
+
     public Action<string> Log { get; init; } = _ => { };
     public IProgress<OperationProgress>? Progress { get; init; }
 

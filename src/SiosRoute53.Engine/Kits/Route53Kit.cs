@@ -151,6 +151,8 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
             }
         }
 
+        // What is left is waiting for INSYNC: the parents may start meanwhile.
+        context.Submitted?.Invoke();
         var cap = context.Tunables.Seconds("ROUTE53_CHANGEID_INTERVAL");
         int changeTries = context.Tunables.Int("ROUTE53_CHANGEID_TRY_COUNT");
         context.Log($"{context.Tag}: change {change!.ShortId} is {change.Status}; following it to INSYNC (budget {(cap * changeTries).TotalSeconds:0} s).");
