@@ -15,22 +15,15 @@ internal sealed record BenchNode(string Node, List<ResourceDefinition> Resources
     {
         var resources = new List<ResourceDefinition>
         {
-            new() { Tag = "ip", Kind = ResourceKind.Ip, Nodes = new(StringComparer.OrdinalIgnoreCase) { [node] = new NodeInstance { Settings = new() { [SettingKeys.Address] = address } } } },
+            new IpSettings(System.Net.IPAddress.Parse(address)).Define("ip", node),
         };
         var changes = new Dictionary<string, List<Change>>();
         for (int i = 0; i < count; i++)
         {
             var zone = zones[i % zones.Count];
             string name = $"svc{i}.{zone.Name}";
-            resources.Add(new ResourceDefinition
+            resources.Add(new Route53Settings(zone.ShortId, zone.Name, name, null, "ip", new Aws.AwsAccessOptions { EndpointUrl = endpoint }).Define($"dns{i}") with
             {
-                Tag = $"dns{i}",
-                Kind = ResourceKind.Route53,
-                Settings = new()
-                {
-                    [SettingKeys.HostedZoneId] = zone.ShortId, [SettingKeys.ZoneName] = zone.Name, [SettingKeys.RecordName] = name,
-                    [SettingKeys.IpResource] = "ip", [SettingKeys.EndpointUrl] = endpoint.ToString(),
-                },
                 Nodes = new(StringComparer.OrdinalIgnoreCase) { [node] = new NodeInstance() },
             });
             if (!changes.TryGetValue(zone.ShortId, out var list)) changes[zone.ShortId] = list = new();

@@ -7,10 +7,11 @@ namespace SiosRoute53.Cmdlets.Resources;
 
 /// <summary>
 /// quickChecks in-service resources (route53 ones zone by zone), with -Recover runs local recovery. For schedulers:
-/// each failure not recovered is also a non-terminating error (ResourceCheckFailed), and -Quiet returns one Boolean.
+/// each failure not recovered is also a non-terminating error (ResourceCheckFailed), -Quiet returns one Boolean and
+/// -AsExitCode one exit code (0 healthy, 1 failed, 3 could not judge).
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(HaCheckResult), typeof(bool))]
+[OutputType(typeof(HaCheckResult), typeof(bool), typeof(int))]
 public sealed class TestHaResourceCommand : NodeCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -22,6 +23,10 @@ public sealed class TestHaResourceCommand : NodeCmdlet
 
     [Parameter]
     public SwitchParameter Quiet { get; set; }
+
+    /// <summary>Return one number for a scheduler: 0 healthy, 1 failed (alert), 3 could not judge.</summary>
+    [Parameter]
+    public SwitchParameter AsExitCode { get; set; }
 
     private readonly List<string> _tags = new();
 
@@ -43,6 +48,7 @@ public sealed class TestHaResourceCommand : NodeCmdlet
         catch (Exception e) when (IsReportable(e))
         {
             if (Quiet) Emit(false);
+            if (AsExitCode) Emit(HealthExitCodes.Of(e));
             EmitError(ErrorFor(e, null));
             return;
         }
@@ -51,10 +57,12 @@ public sealed class TestHaResourceCommand : NodeCmdlet
         foreach (var r in results)
         {
             if (r.Outcome == CheckOutcome.Unknown) Warn($"{r.Tag}: {r.Message}");
+            if (r.Repair is { } repair) Verbose($"{r.Tag}: repaired: {repair}");
             if (r.NeedsAttention)
                 EmitError(new ErrorRecord(new ResourceActionFailedException($"{r.Tag}: {r.Message}"), "ResourceCheckFailed", ErrorCategory.InvalidResult, r.Tag));
-            if (!Quiet) Emit(r);
+            if (!Quiet && !AsExitCode) Emit(r);
         }
         if (Quiet) Emit(results.All(r => !r.NeedsAttention));
+        if (AsExitCode) Emit(HealthExitCodes.Of(results));
     }
 }

@@ -78,3 +78,21 @@ public sealed class HaCheckResult
     /// </summary>
     public bool NeedsAttention => Outcome == CheckOutcome.Failed && Recovered != true || Outcome == CheckOutcome.Misconfigured;
 }
+
+/// <summary>
+/// What a scheduled health check tells its scheduler, as a process exit code: 0 healthy, 1 something failed or is
+/// misconfigured (alert), 3 the check could not judge (Route 53 unreachable, a previous check still running; like
+/// Nagios's UNKNOWN, never a reason to fail over).
+/// </summary>
+public static class HealthExitCodes
+{
+    public const int Healthy = 0;
+    public const int Failed = 1;
+    public const int Unknown = 3;
+
+    public static int Of(IReadOnlyList<HaCheckResult> results) =>
+        results.Any(r => r.NeedsAttention) ? Failed : results.Any(r => r.Outcome == CheckOutcome.Unknown) ? Unknown : Healthy;
+
+    /// <summary>The code when the check itself could not run: busy is unknown, anything else (no state, a broken store) fails.</summary>
+    public static int Of(Exception error) => error is ResourceBusyException or Route53.Route53Exception ? Unknown : Failed;
+}

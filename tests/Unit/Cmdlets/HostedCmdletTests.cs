@@ -77,6 +77,43 @@ public sealed class HostedCmdletTests : IDisposable
     }
 
     [Fact]
+    public void The_event_history_filters_by_every_recorded_action_failover_included()
+    {
+        var store = new StateStore(_dir);
+        foreach (var action in new[] { EventActions.Failover, EventActions.Restore })
+            store.Append(new HaEvent { Time = DateTimeOffset.UtcNow, Node = "node1", Tag = "web", Action = action, Outcome = EventOutcomes.Success, Message = action + " done" });
+        using var shell = Shell();
+        shell.AddCommand("Get-HaEvent").AddParameter("Action", "failover");
+
+        var e = Assert.IsType<HaEvent>(Assert.Single(shell.Invoke()).BaseObject);
+        Assert.Equal(EventActions.Failover, e.Action);
+        Assert.False(shell.HadErrors);
+    }
+
+    [Fact]
+    public void An_unknown_event_action_is_refused_naming_the_known_ones()
+    {
+        using var shell = Shell();
+        shell.AddCommand("Get-HaEvent").AddParameter("Action", "failovr");
+        var e = Assert.ThrowsAny<ParameterBindingException>(() => shell.Invoke());
+        Assert.Contains("failover", e.Message);
+    }
+
+    [Fact]
+    public void A_scheduled_check_returns_exit_code_1_for_a_failure_and_0_when_healthy()
+    {
+        using var shell = Shell();
+        shell.AddScript("New-HaServiceResource -Tag svc -StartCommand true -StopCommand true -CheckCommand 'exit 4' | Out-Null; " +
+                        "$null = Start-HaResource svc -ErrorAction SilentlyContinue; Test-HaResource -AsExitCode -ErrorAction SilentlyContinue");
+        Assert.Equal(HealthExitCodes.Failed, Assert.Single(shell.Invoke()).BaseObject);
+
+        using var healthy = Shell();
+        healthy.AddScript("New-HaServiceResource -Tag ok -StartCommand true -StopCommand true -CheckCommand true | Out-Null; " +
+                          "$null = Start-HaResource ok; Test-HaResource ok -AsExitCode");
+        Assert.Equal(HealthExitCodes.Healthy, Assert.Single(healthy.Invoke()).BaseObject);
+    }
+
+    [Fact]
     public void Quiet_health_check_is_not_true_for_a_named_resource_that_is_stopped()
     {
         using var shell = Shell();
