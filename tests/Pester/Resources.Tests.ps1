@@ -84,26 +84,29 @@ Describe 'The seed hierarchy on one node' {
         (Get-ARecord).Values | Should -Be @('127.0.0.1')
     }
 
-    It 'calls an API outage "unknown": a warning, no recovery, no state change' {
+    It 'calls an API outage "unknown": a warning, no recovery, in service unprotected (ISU) until a check can tell again' {
         Set-TestServerFault $server @{ outage = $true }
         try {
             $results = Test-HaResource -Recover -WarningVariable warned -WarningAction SilentlyContinue
             ($results | Where-Object Tag -EQ web-dns).Outcome | Should -Be 'Unknown'
             ($results | Where-Object Tag -EQ web-dns).Recovered | Should -BeNullOrEmpty
             $warned.Message | Should -Match 'not judged'
-            (Get-HaResource web-dns).State | Should -Be 'ISP'
+            (Get-HaResource web-dns).State | Should -Be 'ISU'
             Test-HaResource -Quiet -WarningAction SilentlyContinue | Should -BeTrue
+            Test-HaResource -AsExitCode -WarningAction SilentlyContinue | Should -Be 3
         }
         finally { Set-TestServerFault $server @{} }
         Get-HaEvent web-dns -Action recover -Since ([DateTimeOffset]::Now.AddSeconds(-5)) | Should -BeNullOrEmpty
         (Get-HaEvent web-dns -Action quickCheck -Newest 1).Outcome | Should -Be 'unknown'
+        Test-HaResource -AsExitCode | Should -Be 0
+        (Get-HaResource web-dns).State | Should -Be 'ISP'
     }
 
     It 'serves a scheduled health check: exit 0 when healthy' {
         $result = Invoke-FreshPwsh -Environment @{
             AWS_ACCESS_KEY_ID = (Get-TestCredential).AccessKey; AWS_SECRET_ACCESS_KEY = (Get-TestCredential).SecretKey; AWS_EC2_METADATA_DISABLED = 'true'
             SIOSR53_STATE_DIR = $stateDir; SIOSR53_TUNABLES = $tunables
-        } -Script "Import-Module '$(Get-TestModulePath)'; if (-not (Test-HaResource -Recover -Quiet)) { exit 1 }; exit 0"
+        } -Script "Import-Module '$(Get-TestModulePath)'; exit (Test-HaResource -Recover -AsExitCode)"
         $result.ExitCode | Should -Be 0 -Because $result.Error
     }
 
@@ -113,7 +116,7 @@ Describe 'The seed hierarchy on one node' {
         $env:SIOSR53_STATE_DIR = $stateDir
         try {
             $result = Invoke-FreshPwsh -Environment @{ SIOSR53_STATE_DIR = $stateDir; SIOSR53_TUNABLES = $tunables; AWS_EC2_METADATA_DISABLED = 'true' } `
-                -Script "Import-Module '$(Get-TestModulePath)'; if (-not (Test-HaResource web -Quiet)) { exit 1 }; exit 0"
+                -Script "Import-Module '$(Get-TestModulePath)'; exit (Test-HaResource web -AsExitCode)"
             $result.ExitCode | Should -Be 1
         }
         finally { Remove-Item Env:SIOSR53_STATE_DIR }
@@ -129,6 +132,9 @@ Describe 'The seed hierarchy on one node' {
         (Get-HaResource).State | Should -Be @('OSU', 'OSU', 'OSU')
         $flag | Should -Not -Exist
         (Get-ARecord).Values | Should -Be @('127.0.0.1')
+        # A deliberate stop is not an alarm, but a stopped resource named in a check is not healthy.
+        Test-HaResource -AsExitCode | Should -Be 0
+        Test-HaResource web -Quiet -ErrorAction SilentlyContinue | Should -BeFalse
     }
 
     It 'has an event history with reasons and durations' {
@@ -136,6 +142,8 @@ Describe 'The seed hierarchy on one node' {
         ($events | Where-Object { $_.Action -eq 'restore' -and $_.Outcome -eq 'success' }).Duration | Should -Not -BeNullOrEmpty
         ($events | Where-Object Action -EQ 'recover').Message | Should -Match 'swapped app\.corp\.example\. from 192\.0\.2\.99 to 127\.0\.0\.1'
         (Get-HaEvent -Newest 2).Count | Should -Be 2
+        { Get-HaEvent -Action failover } | Should -Not -Throw
+        { Get-HaEvent -Action failovr } | Should -Throw -ExpectedMessage '*Known:*failover*'
     }
 
     It 'is removed, parents first, from the pipeline' {
