@@ -15,7 +15,7 @@ public sealed class ClusterEvents(StateStore store, TimeProvider time, Action<st
         log($"{action} {outcome}: {(tag is null ? "" : tag + ": ")}{message}{(rule is null ? "" : $" [{rule}]")}");
         try
         {
-            store.Append(new HaEvent { Time = time.GetUtcNow(), Node = Node, Tag = tag, Action = action, Outcome = outcome, Message = message, Duration = duration, Rule = rule });
+            new EventLog(store, () => Node, time).Record(tag, action, outcome, message, duration, rule: rule);
         }
         catch (Exception e) when (e is StoreException or IOException or UnauthorizedAccessException) { log("cannot record the event: " + e.Message); }
     }

@@ -165,15 +165,7 @@ public sealed class ClusterService(StateStore store, TimeProvider? time = null)
         foreach (var tag in order)
         {
             var r = state.Find(tag)!;
-            var settings = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (r.Kind == ResourceKind.Ip)
-            {
-                if (!addresses.TryGetValue(r.Tag, out var address) && !addresses.TryGetValue("*", out address))
-                    throw new HaArgumentException($"ip resource '{r.Tag}' needs '{target}''s own ENI address: give -Address (or -IpAddress @{{ '{r.Tag}' = '<address>' }}).", r.Tag);
-                if (!IPAddress.TryParse(address, out var parsed) || parsed.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
-                    throw new HaArgumentException($"'{address}' is not an IPv4 address.", address);
-                settings[SettingKeys.Address] = parsed.ToString();
-            }
+            var settings = Kits.KitCatalog.Default.For(r.Kind).ExtensionSettings(r, member.Name, addresses);
             var nodes = new Dictionary<string, NodeInstance>(r.Nodes, StringComparer.OrdinalIgnoreCase) { [member.Name] = new NodeInstance { Priority = priority, Settings = settings } };
             updated.Add(r with { Nodes = nodes });
         }
@@ -221,5 +213,5 @@ public sealed class ClusterService(StateStore store, TimeProvider? time = null)
     }
 
     private void Record(string node, string action, string outcome, string message) =>
-        store.Append(new HaEvent { Time = _time.GetUtcNow(), Node = node, Action = action, Outcome = outcome, Message = message });
+        new EventLog(store, () => node, _time).Record(null, action, outcome, message);
 }

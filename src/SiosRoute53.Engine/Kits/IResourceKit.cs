@@ -125,6 +125,12 @@ public interface IResourceKit
     /// <summary>One line summing up a resource's settings on <paramref name="node"/>: the address, the record, the commands.</summary>
     string Summary(ResourceDefinition resource, string node);
 
+    /// <summary>
+    /// The resource's own settings on a node it is being extended to, from what the operator gave (by tag, or "*" for
+    /// any); none by default. Throws <see cref="HaArgumentException"/> naming what is missing or wrong.
+    /// </summary>
+    Dictionary<string, string> ExtensionSettings(ResourceDefinition resource, string node, IReadOnlyDictionary<string, string> given) => new(StringComparer.Ordinal);
+
     /// <summary>The children the resource cannot work without on <paramref name="node"/> (their dependency cannot be removed).</summary>
     IReadOnlyList<string> RequiredChildren(ResourceDefinition resource, string node) => Array.Empty<string>();
 

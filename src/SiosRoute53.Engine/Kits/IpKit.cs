@@ -17,6 +17,16 @@ public sealed class IpKit : IResourceKit, IAddressSource
 
     public IPAddress AddressOn(ResourceDefinition resource, string node) => IpSettings.For(resource, node).Address;
 
+    /// <summary>Each node has its own ENI address: the operator gives it for this resource (or "*").</summary>
+    public Dictionary<string, string> ExtensionSettings(ResourceDefinition resource, string node, IReadOnlyDictionary<string, string> given)
+    {
+        if (!given.TryGetValue(resource.Tag, out var text) && !given.TryGetValue("*", out text))
+            throw new HaArgumentException($"ip resource '{resource.Tag}' needs '{node}''s own ENI address: give -Address (or -IpAddress @{{ '{resource.Tag}' = '<address>' }}).", resource.Tag);
+        if (!IPAddress.TryParse(text, out var address) || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+            throw new HaArgumentException($"'{text}' is not an IPv4 address.", text);
+        return new IpSettings(address).ToSettings();
+    }
+
     public Task ValidateAsync(KitContext context, CancellationToken cancellationToken)
     {
         var address = IpSettings.For(context.Resource, context.NodeName).Address;

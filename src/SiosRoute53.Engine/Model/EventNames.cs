@@ -57,6 +57,7 @@ public static class EventOutcomes
     {
         Success, Failed, Skipped, Cancelled, Lost, Healthy, Unknown, Misconfigured, Repaired, Cleared, Requested, Refused, Started, Stopped,
         // the node agent's
-        "deferred", "handover", "handed-over", "fence", "fenced", "standby", "joined", "gained", "restored", "rejected", "updated",
+        "deferred", "handover", "handed-over", "fence", "fenced", "standby", "stood-down", "joined", "left", "leaving", "gained", "restored",
+        "rejected", "refusing", "answering", "updated", "settings", "warning", "error",
     };
 }

@@ -9,7 +9,7 @@ namespace SiosRoute53.Store;
 /// </summary>
 public sealed partial class EventLog(StateStore store, Func<string> node, TimeProvider time, Action<string>? onError = null)
 {
-    public void Record(string? tag, string action, string outcome, string message, TimeSpan? duration = null, int? apiCalls = null)
+    public void Record(string? tag, string action, string outcome, string message, TimeSpan? duration = null, int? apiCalls = null, string? rule = null)
     {
         var e = new HaEvent
         {
@@ -21,6 +21,7 @@ public sealed partial class EventLog(StateStore store, Func<string> node, TimePr
             Message = Redact(message),
             Duration = duration,
             ApiCalls = apiCalls,
+            Rule = rule,
         };
         try { store.Append(e); }
         catch (StoreException x) when (onError is not null) { onError("cannot record the event: " + x.Message); }
