@@ -82,19 +82,14 @@ public sealed class RequestBudget
     {
         try
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(_file)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            // Another local user must not control the slot file: the directory is ours and private, no link is followed.
+            Store.SecureFiles.EnsurePrivateDirectory(Path.GetDirectoryName(_file)!, "run directory");
             var deadline = now + TimeSpan.FromSeconds(2);
             while (true)
             {
                 try
                 {
-                    using var stream = new FileStream(_file!, new FileStreamOptions
-                    {
-                        Mode = FileMode.OpenOrCreate,
-                        Access = FileAccess.ReadWrite,
-                        Share = FileShare.None,
-                        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                    });
+                    using var stream = Store.SecureFiles.TryLock(_file!) ?? throw new IOException("busy");
                     Span<byte> buffer = stackalloc byte[8];
                     long next = stream.Read(buffer) == 8 ? BinaryPrimitives.ReadInt64LittleEndian(buffer) : 0;
                     // A slot far in the future is a clock that went back, or garbage: start again from now.
@@ -110,7 +105,7 @@ public sealed class RequestBudget
                 }
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Store.StoreException)
         {
             return null;
         }

@@ -106,5 +106,23 @@ public sealed class SecureStoreTests : IDisposable
         Assert.Contains("exited 1", message);
     }
 
+    [Fact]
+    public async Task The_run_directory_is_not_used_when_others_can_write_it_and_its_slot_file_is_never_a_link()
+    {
+        string shared = Path.Combine(_root, "run-shared");
+        Directory.CreateDirectory(shared);
+        File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111);
+        await new SiosRoute53.Route53.RequestBudget(100, Path.Combine(shared, "budget")).AcquireAsync(default);
+        Assert.Empty(Directory.GetFileSystemEntries(shared));
+
+        string run = Path.Combine(_root, "run");
+        Directory.CreateDirectory(run);
+        string victim = Path.Combine(_root, "victim");
+        File.WriteAllText(victim, "precious");
+        File.CreateSymbolicLink(Path.Combine(run, "budget"), victim);
+        await new SiosRoute53.Route53.RequestBudget(100, Path.Combine(run, "budget")).AcquireAsync(default);
+        Assert.Equal("precious", File.ReadAllText(victim));
+    }
+
     public void Dispose() => Directory.Delete(_root, true);
 }
