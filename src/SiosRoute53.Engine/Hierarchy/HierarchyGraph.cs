@@ -36,15 +36,6 @@ public sealed class HierarchyGraph
     /// <summary>The tops of the hierarchies the resource belongs to (itself when nothing depends on it).</summary>
     public List<string> RootsAbove(string tag) => RemoveOrder(tag).Where(t => !_state.ParentsOf(t).Any()).ToList();
 
-    /// <summary>Resources nothing depends on.</summary>
-    public IEnumerable<string> Roots => _state.Resources.Select(r => r.Tag).Where(t => !_state.ParentsOf(t).Any());
-
-    /// <summary>Throws naming a cycle if the dependencies hold one.</summary>
-    public void CheckAcyclic()
-    {
-        foreach (var r in _state.Resources) RestoreOrder(r.Tag);
-    }
-
     private static bool Same(string a, string b) => a.Equals(b, StringComparison.OrdinalIgnoreCase);
 
     private List<string> Walk(string start, Func<string, IEnumerable<string>> next, string relation)
