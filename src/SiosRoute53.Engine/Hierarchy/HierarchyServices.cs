@@ -11,6 +11,9 @@ public sealed record OperationOptions
     public bool Force { get; init; }
     public Action<string>? Log { get; init; }
     public IProgress<OperationProgress>? Progress { get; init; }
+
+    /// <summary>Start a parent while its child only waits for INSYNC (the default); off, a start runs strictly one step after another.</summary>
+    public bool Pipelined { get; init; } = true;
 }
 
 /// <summary>What the parts of the resource layer share on one node: the store, its event log, the kits, the node's facilities.</summary>

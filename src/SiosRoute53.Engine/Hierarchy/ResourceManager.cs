@@ -116,7 +116,7 @@ public sealed class ResourceManager
                 }
                 var r = HierarchyServices.Require(leased, t);
                 var submitted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                var context = _services.Context(leased, r, tunables, options) with { Submitted = () => submitted.TrySetResult() };
+                var context = _services.Context(leased, r, tunables, options) with { Submitted = options.Pipelined ? () => submitted.TrySetResult() : null };
                 options.Log?.Invoke($"{t}: restoring ({r.Kind}).");
                 var step = runner.RunAsync(StepKind.Restore, t, () => _services.Kits.For(r.Kind).RestoreAsync(context, cancellationToken));
                 running.Add((t, step));
