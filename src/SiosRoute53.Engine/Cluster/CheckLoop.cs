@@ -48,9 +48,6 @@ public sealed class CheckLoop(ResourceManager manager, ActionExecutor executor, 
         }
     }
 
-    private static IEnumerable<string> RootsAbove(NodeState state, string tag)
-    {
-        var parents = state.ParentsOf(tag).ToList();
-        return parents.Count == 0 ? new[] { tag } : parents.SelectMany(p => RootsAbove(state, p));
-    }
+    // Through the hierarchy graph: a dependency cycle in a hand-edited state is a clear error, not a stack overflow.
+    private static IEnumerable<string> RootsAbove(NodeState state, string tag) => HierarchyGraph.Of(state).RootsAbove(tag);
 }

@@ -87,7 +87,7 @@ public sealed class ClusterObserver
         var mine = state.States.Where(s => s.Node.Equals(_self, StringComparison.OrdinalIgnoreCase)).Select(s =>
         {
             bool inService = s.State is ResourceState.ISP or ResourceState.ISU;
-            var claim = memory.Restoring.Contains(s.Tag) || s.BusyAction == "restore" && s.BusyPid is { } pid && StateStore.ProcessAlive(pid) ? OwnershipClaim.Restoring
+            var claim = memory.Restoring.Contains(s.Tag) || s.BusyAction == EventActions.Restore && Hierarchy.Leases.Held(s) ? OwnershipClaim.Restoring
                 : !inService && memory.Fenced.Contains(s.Tag) ? OwnershipClaim.Fenced
                 : OwnershipClaim.None;
             return new ResourceStateReport(s.Tag, s.State, memory.GenerationOf(s.Tag), claim);
