@@ -50,7 +50,7 @@ $real = $DestDir -eq '/'
 function Under([string] $path) { [System.IO.Path]::Join($DestDir, $path.TrimStart('/')) }
 
 if (-not $ModulePath -and $Uninstall) {
-    $ModulePath = Get-ChildItem (Under "$ModulesDir/SiosRoute53/*/SiosRoute53.psd1") -ErrorAction Ignore | Select-Object -First 1 | Split-Path
+    $ModulePath = (Get-ChildItem (Under "$ModulesDir/SiosRoute53/*/SiosRoute53.psd1") -ErrorAction Ignore | Select-Object -First 1).DirectoryName
 }
 if (-not $ModulePath) { throw 'Give -ModulePath, the built module (out/SiosRoute53): build it with ./build.ps1 -Task Build.' }
 $ModulePath = (Resolve-Path $ModulePath).Path

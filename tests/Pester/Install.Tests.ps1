@@ -17,8 +17,9 @@ BeforeAll {
     $tunables = Join-Path $root 'etc/default/SiosRoute53'
     New-Item -ItemType Directory -Force $home_ | Out-Null
 
-    function Invoke-Installer([string[]] $More) {
-        $output = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $installer -ModulePath $modulePath -DestDir $root @More 2>&1
+    function Invoke-Installer([string[]] $More, [switch] $Installed) {
+        $from = if ($Installed) { @() } else { '-ModulePath', $modulePath }
+        $output = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $installer -DestDir $root @from @More 2>&1
         [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
     }
 
@@ -138,7 +139,8 @@ Describe 'Uninstall from the temporary root' {
         $stateBefore = Get-ChildItem $stateDir -Recurse -File | ForEach-Object { "$($_.FullName) $((Get-FileHash $_.FullName).Hash)" }
         $stateBefore | Should -Not -BeNullOrEmpty
 
-        $first = Invoke-Installer -More '-Uninstall'
+        # Without -ModulePath, as after the clone is gone: the installed module says what was installed.
+        $first = Invoke-Installer -More '-Uninstall' -Installed
         $first.ExitCode | Should -Be 0 -Because $first.Output
         Join-Path $root 'usr/local/share/powershell/Modules/SiosRoute53' | Should -Not -Exist
         Join-Path $root 'usr/local/lib/siosroute53' | Should -Not -Exist
@@ -150,7 +152,7 @@ Describe 'Uninstall from the temporary root' {
         Set-Content $tunables $pristineTunables -NoNewline
         $second = Invoke-Installer -More '-Uninstall'
         $second.ExitCode | Should -Be 0 -Because $second.Output
-        $tunables | Should -Not -Exist
+        $tunables | Should -Not -Exist -Because 'a tunables file as Install wrote it is removed'
 
         $stateAfter = Get-ChildItem $stateDir -Recurse -File | ForEach-Object { "$($_.FullName) $((Get-FileHash $_.FullName).Hash)" }
         $stateAfter | Should -Be $stateBefore
