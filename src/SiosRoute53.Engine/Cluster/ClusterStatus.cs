@@ -104,7 +104,19 @@ public sealed class HaStatus
     public string Render(int width = 80)
     {
         var text = new StringBuilder();
-        void Line(string s = "") => text.Append(s.TrimEnd()).Append('\n');
+        // Long lines (paths, problems, the failover's message) wrap at a space, continued 4 columns in.
+        void Line(string s = "")
+        {
+            s = s.TrimEnd();
+            while (s.Length > width)
+            {
+                int cut = s.LastIndexOf(' ', width - 1);
+                if (cut <= 4) cut = width;
+                text.Append(s[..cut].TrimEnd()).Append('\n');
+                s = "    " + s[cut..].TrimStart();
+            }
+            text.Append(s).Append('\n');
+        }
         string Fit(string s, int w) => s.Length <= w ? s.PadRight(w) : s[..Math.Max(0, w - 1)] + "…";
 
         Line(Cluster.Length > 0 ? $"Cluster {Cluster}, seen from {Node} at {Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}" : $"Node {Node} (no cluster) at {Time.ToLocalTime():yyyy-MM-dd HH:mm:ss}");
