@@ -260,7 +260,7 @@ public static class ClusterStatusReader
                 Mode = tunables.Text("QUORUM_MODE"),
                 Votes = state.Members.Count,
                 Reachable = reachable,
-                Needed = state.Members.Count / 2 + 1,
+                Needed = state.Members.Count == 0 ? 0 : state.Members.Count / 2 + 1,
                 HasQuorum = self?.Quorum,
                 WitnessMode = tunables.Text("WITNESS_MODE"),
                 Witnesses = state.Members.Where(m => m.Role == MemberRole.Witness).Select(m => m.Name).ToList(),
