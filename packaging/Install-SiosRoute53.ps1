@@ -109,13 +109,14 @@ function Install-Pwsh {
     if (-not (Test-Path (Join-Path $tools '.store/powershell' $PowerShellVersion))) {
         if ($PSCmdlet.ShouldProcess($ToolDir, "Install the PowerShell $PowerShellVersion .NET tool")) {
             New-Item -ItemType Directory -Force $tools | Out-Null
-            & dotnet tool install PowerShell --version $PowerShellVersion --tool-path $tools | Out-Null
+            # update installs when absent, and moves an older install of ours to this version.
+            & dotnet tool update PowerShell --version $PowerShellVersion --tool-path $tools | Out-Null
             if ($LASTEXITCODE) { throw "Installing the PowerShell $PowerShellVersion .NET tool into $tools failed (exit $LASTEXITCODE)." }
         }
     }
     $existing = Get-Item $link -Force -ErrorAction Ignore
-    if ($existing -and -not $existing.LinkTarget) {
-        Say "$PwshLink exists and is not a link; leaving it."
+    if ($existing -and -not (Test-OurLink $existing)) {
+        Say "$PwshLink exists and is not ours; leaving it. pwsh $PowerShellVersion is $ToolDir/pwsh."
         return
     }
     if ($PSCmdlet.ShouldProcess($PwshLink, "Link to $ToolDir/pwsh")) {
