@@ -145,7 +145,7 @@ Describe 'Get-HaStatus on a node of a cluster whose agents are not running' {
     BeforeAll {
         $port = Get-Random -Minimum 40000 -Maximum 50000
         New-HaCluster -Name lab -NodeName ip-10-0-1-10 -Path "127.0.0.1:$port" | Out-Null
-        Add-HaNode -Name ip-10-0-2-10 -Path "127.0.0.1:$($port + 1)" | Out-Null
+        Add-HaNode -Name ip-10-0-2-10 -Path "127.0.0.1:$($port + 1)" -WarningAction SilentlyContinue | Out-Null
         Add-HaNode -Name witness-a -Path "127.0.0.1:$($port + 2)" -Witness | Out-Null
         $status = Get-HaStatus -SkipRecord
     }
