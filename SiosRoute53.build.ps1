@@ -6,7 +6,8 @@ param(
     [string] $Configuration = 'Release',
     [string] $Packages,
     [int] $Rounds = -1,
-    [int] $Seed = 1
+    [int] $Seed = 1,
+    [string] $DestDir = '/'
 )
 
 $Root = $BuildRoot
@@ -136,6 +137,30 @@ task Demo Build, {
 # Synopsis: Every benchmark; reports in bench/results/ (the outage one needs root).
 task Bench Build, {
     exec { & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'bench/Invoke-Benchmarks.ps1') -ModulePath $ModuleOut -ServerPath $ServerOut }
+}
+
+# ---- installing on a node ----------------------------------------------------------------------------------------
+
+$Installer = Join-Path $Root 'packaging/Install-SiosRoute53.ps1'
+$PackageOut = Join-Path $Out 'package'
+
+# Synopsis: Install on this node (as root) or under -DestDir: module for every user, pwsh 7.6 if none, units, tunables.
+task Install Build, {
+    exec { & dotnet pwsh -NoProfile -NonInteractive -File $Installer -ModulePath $ModuleOut -DestDir $DestDir }
+}
+
+# Synopsis: Remove what Install put on this node (or under -DestDir); never the state directory or its records.
+task Uninstall {
+    $from = if (Test-Path (Join-Path $ModuleOut 'SiosRoute53.psd1')) { '-ModulePath', $ModuleOut } else { @() }
+    exec { & dotnet pwsh -NoProfile -NonInteractive -File $Installer -Uninstall -DestDir $DestDir @from }
+}
+
+# Synopsis: The module as a nupkg in out/package, for Install-PSResource from a local repository folder.
+task Package Build, {
+    remove $PackageOut
+    New-Item -ItemType Directory $PackageOut | Out-Null
+    Compress-PSResource -Path $ModuleOut -DestinationPath $PackageOut
+    print Green "Package $(Get-ChildItem $PackageOut -Filter *.nupkg) in $PackageOut"
 }
 
 task . Build

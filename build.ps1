@@ -9,10 +9,14 @@
     dotnet pwsh ./build.ps1 -Task Test
 .EXAMPLE
     flock /tmp/siosr53-lab.lock dotnet pwsh ./build.ps1 -Task Chaos -Rounds 200 -Seed 7
+.EXAMPLE
+    sudo dotnet pwsh ./build.ps1 -Task Install
+    Installs the module for every user, pwsh 7.6 when there is none, the systemd units and the tunables file.
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'ChaosTest', 'Chaos', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'ChaosTest', 'Chaos', 'Demo', 'Bench', 'Clean',
+        'Install', 'Uninstall', 'Package')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -23,7 +27,10 @@ param(
     [int] $Rounds = -1,
 
     # The seed the chaos rounds' faults are drawn from: the same seed draws the same faults.
-    [int] $Seed = 1
+    [int] $Seed = 1,
+
+    # Install and Uninstall: the root the files go under (DESTDIR-style); / installs on this node (as root).
+    [string] $DestDir = '/'
 )
 $ErrorActionPreference = 'Stop'
 $env:NO_COLOR = '1'
@@ -44,7 +51,7 @@ $summary = Join-Path $PSScriptRoot 'out/test/summary.txt'
 Remove-Item $summary -ErrorAction Ignore
 $failed = $false
 try {
-    Invoke-Build -Task $Task -File (Join-Path $PSScriptRoot 'SiosRoute53.build.ps1') -Configuration $Configuration -Packages $packages -Rounds $Rounds -Seed $Seed
+    Invoke-Build -Task $Task -File (Join-Path $PSScriptRoot 'SiosRoute53.build.ps1') -Configuration $Configuration -Packages $packages -Rounds $Rounds -Seed $Seed -DestDir $DestDir
 }
 catch {
     $failed = $true

@@ -8,6 +8,7 @@
     PowerShellVersion    = '7.6'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('SiosRoute53.Format.ps1xml')
+    TypesToProcess       = @('SiosRoute53.Types.ps1xml')
     FunctionsToExport    = @()
     CmdletsToExport      = @(
         'Add-HaDependency'
@@ -16,6 +17,7 @@
         'Export-HaClusterKey'
         'Get-HaCluster'
         'Get-HaNode'
+        'Get-HaStatus'
         'Invoke-Switchover'
         'Join-HaCluster'
         'New-HaCluster'

@@ -94,6 +94,18 @@ Describe 'A two-node cluster with a witness, in network namespaces' -Skip:([bool
         $views | Should -Contain 'node2/web-ip/OSU'
     }
 
+    It 'shows the whole cluster at a glance from node2: quorum, every member, the hierarchy on both nodes, the record''s owner' {
+        $status = Invoke-InLab $lab node2 'Get-HaStatus | ConvertTo-Json -Depth 6 -Compress' | ConvertFrom-Json
+        $status.Quorum.HasQuorum | Should -BeTrue
+        $status.Members.Reachable | Should -Be @($true, $true, $true)
+        $web = ($status.Hierarchies | Where-Object Tag -EQ web).Nodes
+        ($web | ForEach-Object { "$($_.Node)/$($_.State)/$($_.Priority)" }) | Should -Be @('node1/ISP/1', 'node2/OSU/2')
+        $record = $status.Records | Where-Object Tag -EQ web-dns
+        $record.Value | Should -Be $lab.Addresses.node1
+        $record.PointsTo | Should -Be 'node1'
+        $record.Owner | Should -Be 'node1 (cluster lab)'
+    }
+
     It '1. switches over node1 -> node2 -> node1; the record follows, INSYNC each time, the client resolves it' {
         foreach ($to in 'node2', 'node1') {
             $result = Invoke-InLab $lab witness "`$r = Invoke-Switchover web -ToNode $to -Force; `"`$(`$r.Succeeded)|`$(`$r.Duration.TotalSeconds)|`$(`$r.Message)`""
