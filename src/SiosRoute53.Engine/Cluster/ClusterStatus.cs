@@ -193,7 +193,7 @@ public static class ClusterStatusReader
         int calls = 0;
         if (readRecords)
             (records, calls) = await ReadRecordsAsync(state, tunables, environment, log, cancellationToken).ConfigureAwait(false);
-        var lastFailover = manager.Events().LastOrDefault(e => e.Action == "failover" && e.Outcome is "success" or "failed");
+        var lastFailover = manager.ListEvents().LastOrDefault(e => e.Action == EventActions.Failover && e.Outcome is EventOutcomes.Success or EventOutcomes.Failed);
         return Compose(state, answers, tunables, records, calls, lastFailover, environment.Time.GetUtcNow());
     }
 
