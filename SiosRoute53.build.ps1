@@ -34,7 +34,7 @@ task Build {
     Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.LoadContext') -c $Configuration -o $bin "-p:Version=$Version" --nologo -v quiet
     Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.Route53Server') -c $Configuration -o $ServerOut "-p:Version=$Version" --nologo -v quiet
     # The OCF agent's host, precompiled (ReadyToRun): it is one short process per monitor.
-    Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.Ocf') -c $Configuration -o $OcfOut -r ([System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier) --self-contained false -p:PublishReadyToRun=true "-p:Version=$Version" --nologo -v quiet
+    Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.Ocf') -c $Configuration -o $OcfOut -r ([System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier) --no-self-contained "-p:PublishReadyToRun=true" "-p:Version=$Version" --nologo -v quiet
     # PowerShell itself provides System.Management.Automation; a copy beside the module would shadow it.
     Get-ChildItem $bin -Filter 'System.Management.Automation*.dll' | Remove-Item
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse

@@ -29,6 +29,6 @@ $Dotnet = (Resolve-Path $Dotnet).Path
 New-Item -ItemType Directory -Force $Prefix, (Split-Path $agent) | Out-Null
 Copy-Item (Join-Path $HostPath '*') $Prefix -Recurse -Force
 $script = (Get-Content (Join-Path $PSScriptRoot 'route53') -Raw).Replace('@HOST@', (Join-Path $Prefix 'SiosRoute53.Ocf.dll')).Replace('@DOTNET@', $Dotnet)
-Set-Content -NoNewline $agent $script
+[System.IO.File]::WriteAllText($agent, $script)
 & chmod 755 $agent
 "Installed ocf:${Provider}:route53 as $agent (host in $Prefix)."
