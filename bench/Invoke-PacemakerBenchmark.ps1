@@ -55,9 +55,13 @@ function Resolve-Record([string] $Name, [string] $From) {
     (Invoke-PacemakerLabNode $lab $From "dig +short +time=1 +tries=1 @$($lab.Addresses.aws) $Name A" -IgnoreFailure) -join ' '
 }
 function Set-Fault([string] $Json) {
+    # The control document replaces every fault; a propagation delay of -1 keeps the current one.
+    if ($Json -notmatch 'propagationDelaySeconds') { $Json = $Json.TrimEnd('}') + $(if ($Json -eq '{}') { '' } else { ',' }) + '"propagationDelaySeconds":-1}' }
     $request = "PUT /_control/faults HTTP/1.1\r\nHost: x\r\nX-Control-Token: bench\r\nContent-Type: application/json\r\nContent-Length: $($Json.Length)\r\nConnection: close\r\n\r\n$Json"
     Invoke-PacemakerLabNode $lab n1 "exec 3<>/dev/tcp/$($lab.Addresses.aws)/8053; printf '$request' >&3; head -1 <&3" | Out-Null
 }
+# What Pacemaker's agents get from the node's boot environment, for the runs by hand.
+$handEnv = "AWS_ACCESS_KEY_ID=$key AWS_SECRET_ACCESS_KEY=$secret AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$root/aws/config AWS_SHARED_CREDENTIALS_FILE=$root/aws/credentials"
 $ourIp = ($lab.Nodes | ForEach-Object { "$_=$($lab.Addresses[$_])" }) -join ','
 function New-OurPrimitive([string] $Id, [string] $Name) {
     "<primitive id='$Id' class='ocf' provider='siosroute53' type='route53'><instance_attributes id='$Id-ia'>" +
@@ -83,7 +87,7 @@ function Get-Where([string] $Resource, [string] $From) { Get-PacemakerLabResourc
 # One agent action run by hand in a node's namespaces, timed (wall and CPU of the whole process tree, via bash's time).
 function Invoke-Agent {
     param([string] $Node, [ValidateSet('ours', 'theirs')] [string] $Agent, [string] $Action, [hashtable] $Parameter, [int] $IntervalMs = 0, [string] $Instance = 'bench')
-    $envs = @("OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=$Instance", "OCF_RESKEY_CRM_meta_interval=$IntervalMs", "OCF_RESKEY_CRM_meta_on_node=$Node", "OCF_RESKEY_CRM_meta_timeout=180000")
+    $envs = @($handEnv, "OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=$Instance", "OCF_RESKEY_CRM_meta_interval=$IntervalMs", "OCF_RESKEY_CRM_meta_on_node=$Node", "OCF_RESKEY_CRM_meta_timeout=180000")
     foreach ($k in $Parameter.Keys) { $envs += "OCF_RESKEY_$k=$($Parameter[$k])" }
     $path = if ($Agent -eq 'ours') { '/usr/lib/ocf/resource.d/siosroute53/route53' } else { '/usr/lib/ocf/resource.d/heartbeat/aws-vpc-route53' }
     $out = Invoke-PacemakerLabNode $lab $Node "TIMEFORMAT='%R %U %S'; { time env $($envs -join ' ') $path $Action >/dev/null 2>&1; echo rc=`$? >&2; } 2>&1 | tail -2" -IgnoreFailure
@@ -186,10 +190,10 @@ try {
     $batch = [System.Collections.Generic.List[string]]::new()
     for ($i = 0; $i -lt $Records; $i++) {
         $batch.Add("{`"Action`":`"UPSERT`",`"ResourceRecordSet`":{`"Name`":`"m$i.corp.example.`",`"Type`":`"A`",`"TTL`":10,`"ResourceRecords`":[{`"Value`":`"$($lab.Addresses.n1)`"}]}}")
-        $batch.Add("{`"Action`":`"UPSERT`",`"ResourceRecordSet`":{`"Name`":`"_siosroute53.m$i.corp.example.`",`"Type`":`"TXT`",`"TTL`":10,`"ResourceRecords`":[{`"Value`":`"\\`"siosroute53 cluster=$($lab.Prefix) resource=m$i node=n1\\`"`"}]}}")
+        $batch.Add("{`"Action`":`"UPSERT`",`"ResourceRecordSet`":{`"Name`":`"_siosroute53.m$i.corp.example.`",`"Type`":`"TXT`",`"TTL`":10,`"ResourceRecords`":[{`"Value`":`"\`"siosroute53 cluster=$($lab.Prefix) resource=m$i node=n1\`"`"}]}}")
     }
     Set-Content "$root/batch.json" "{`"Changes`":[$($batch -join ',')]}"
-    Invoke-PacemakerLabNode $lab n1 "$root/aws/aws-endpoint route53 change-resource-record-sets --hosted-zone-id $($lab.ZoneId) --change-batch file://$root/batch.json" | Out-Null
+    Invoke-PacemakerLabNode $lab n1 "env $handEnv $root/aws/aws-endpoint route53 change-resource-record-sets --hosted-zone-id $($lab.ZoneId) --change-batch file://$root/batch.json" | Out-Null
     Start-Sleep -Seconds 2
     # Our agent's "started here" marks, as n1's starts would have left them.
     Invoke-PacemakerLabNode $lab n1 "mkdir -p /run/siosroute53/ocf && for i in `$(seq 0 $($Records - 1)); do date > /run/siosroute53/ocf/m`$i.started; done" | Out-Null
@@ -199,7 +203,7 @@ try {
             foreach ($interval in 10000, 0) {
                 $lines = for ($i = 0; $i -lt $n; $i++) {
                     $params = if ($a -eq 'ours') { Our "m$i.corp.example" } else { Their "m$i.corp.example" 'n1' }
-                    $envs = @("OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=m$i", "OCF_RESKEY_CRM_meta_interval=$interval", "OCF_RESKEY_CRM_meta_on_node=n1", "OCF_RESKEY_CRM_meta_timeout=180000")
+                    $envs = @($handEnv, "OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=m$i", "OCF_RESKEY_CRM_meta_interval=$interval", "OCF_RESKEY_CRM_meta_on_node=n1", "OCF_RESKEY_CRM_meta_timeout=180000")
                     foreach ($k in $params.Keys) { $envs += "OCF_RESKEY_$k=$($params[$k])" }
                     $path = if ($a -eq 'ours') { '/usr/lib/ocf/resource.d/siosroute53/route53' } else { '/usr/lib/ocf/resource.d/heartbeat/aws-vpc-route53' }
                     "env $($envs -join ' ') $path monitor >/dev/null 2>&1; echo `$?"
@@ -223,6 +227,7 @@ try {
     $faults = [System.Collections.Generic.List[object]]::new()
     foreach ($fault in @(
             @{ Name = 'throttling storm (every request answered Throttling)'; Json = '{"throttleNextRequests":100000}' },
+            @{ Name = 'request limit of 1/s (Throttling above it)'; Json = '{"requestsPerSecond":1}' },
             @{ Name = 'outage (no answer)'; Json = '{"outage":true}' })) {
         foreach ($a in 'ours', 'theirs') {
             $name = "fault-$a.corp.example"

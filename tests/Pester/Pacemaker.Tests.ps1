@@ -102,7 +102,7 @@ Describe 'ocf:siosroute53:route53 in a Pacemaker + Corosync cluster' -Skip:([boo
         $script:dead = @()
         $from = Get-Owner
         $from | Should -Not -Be $old -Because 'its probe found no start of its own on the rejoined node'
-        Get-PacemakerLabLog $lab $old 'active on 2 nodes|Multiple active' | Should -BeNullOrEmpty
+        $lab.Nodes | ForEach-Object { Get-PacemakerLabLog $lab $_ 'web-dns.*active on 2 nodes|Multiple active.*web' } | Should -BeNullOrEmpty
         $clock.Restart()
         Invoke-PacemakerLabNode $lab $from "crm_resource --move --resource web --node $old" | Out-Null
         try {
