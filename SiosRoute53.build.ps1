@@ -14,6 +14,7 @@ $Root = $BuildRoot
 $Out = Join-Path $Root 'out'
 $ModuleOut = Join-Path $Out 'SiosRoute53'
 $ServerOut = Join-Path $Out 'Route53Server'
+$OcfOut = Join-Path $Out 'Ocf'
 $TestOut = Join-Path $Out 'test'
 $Manifest = Import-PowerShellDataFile (Join-Path $Root 'module/SiosRoute53.psd1')
 $Version = $Manifest.ModuleVersion
@@ -35,6 +36,8 @@ task Build {
     Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.Cmdlets') -c $Configuration -o $bin "-p:Version=$Version" --nologo -v quiet
     Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.LoadContext') -c $Configuration -o $bin "-p:Version=$Version" --nologo -v quiet
     Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.Route53Server') -c $Configuration -o $ServerOut "-p:Version=$Version" --nologo -v quiet
+    # The OCF agent's host, precompiled (ReadyToRun): it is one short process per monitor.
+    Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.Ocf') -c $Configuration -o $OcfOut -r ([System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier) --no-self-contained "-p:PublishReadyToRun=true" "-p:Version=$Version" --nologo -v quiet
     # PowerShell itself provides System.Management.Automation; a copy beside the module would shadow it.
     Get-ChildItem $bin -Filter 'System.Management.Automation*.dll' | Remove-Item
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse

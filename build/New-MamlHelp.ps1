@@ -236,5 +236,5 @@ if ($problems.Count) {
 $binHelp = Join-Path $ModulePath 'bin/en-US'
 New-Item -ItemType Directory -Force $binHelp | Out-Null
 Copy-Item $target $binHelp
-Copy-Item (Join-Path $DocsPath 'about_SiosRoute53.md') (Join-Path $outDir 'about_SiosRoute53.help.txt')
+Get-ChildItem $DocsPath -Filter 'about_*.md' | ForEach-Object { Copy-Item $_.FullName (Join-Path $outDir "$($_.BaseName).help.txt") }
 Write-Host "Help for $((Get-Command -Module SiosRoute53 -CommandType Cmdlet).Count) cmdlets written to $target"

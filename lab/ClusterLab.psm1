@@ -40,21 +40,24 @@ function New-ClusterLab {
     }
     New-Item -ItemType Directory -Force $Root | Out-Null
     Invoke-Native "ip netns add $($lab.Switch) && ip -n $($lab.Switch) link set lo up && ip -n $($lab.Switch) link add br0 type bridge && ip -n $($lab.Switch) link set br0 up" | Out-Null
-    foreach ($name in $script:Hosts.Keys) {
-        $ns = "$Prefix-$name"
-        $address = "$($script:Subnet).$($script:Hosts[$name])"
-        Invoke-Native @"
-ip netns add $ns && ip -n $ns link set lo up &&
-ip link add v-$Prefix-$($script:Hosts[$name]) type veth peer name eth0 netns $ns &&
-ip link set v-$Prefix-$($script:Hosts[$name]) netns $($lab.Switch) &&
-ip -n $($lab.Switch) link set v-$Prefix-$($script:Hosts[$name]) name v-$name &&
-ip -n $($lab.Switch) link set v-$name master br0 && ip -n $($lab.Switch) link set v-$name up &&
-ip -n $ns addr add $address/24 dev eth0 && ip -n $ns link set eth0 up
-"@ | Out-Null
-        $lab.Namespaces[$name] = $ns
-        $lab.Addresses[$name] = $address
-    }
+    foreach ($name in $script:Hosts.Keys) { Add-LabHost $lab $name "$($script:Subnet).$($script:Hosts[$name])" $script:Hosts[$name] }
     $lab
+}
+
+function Add-LabHost {
+    <# Adds a host to a lab: its namespace, cabled to the lab's switch with one address (/24), the number unique in the lab. #>
+    param($Lab, [string] $Name, [string] $Address, [int] $Number)
+    $ns = "$($Lab.Prefix)-$Name"
+    Invoke-Native @"
+ip netns add $ns && ip -n $ns link set lo up &&
+ip link add v-$($Lab.Prefix)-$Number type veth peer name eth0 netns $ns &&
+ip link set v-$($Lab.Prefix)-$Number netns $($Lab.Switch) &&
+ip -n $($Lab.Switch) link set v-$($Lab.Prefix)-$Number name v-$Name &&
+ip -n $($Lab.Switch) link set v-$Name master br0 && ip -n $($Lab.Switch) link set v-$Name up &&
+ip -n $ns addr add $Address/24 dev eth0 && ip -n $ns link set eth0 up
+"@ | Out-Null
+    $Lab.Namespaces[$Name] = $ns
+    $Lab.Addresses[$Name] = $Address
 }
 
 function Set-ClusterLabLink {

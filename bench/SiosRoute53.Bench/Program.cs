@@ -2,6 +2,7 @@ using SiosRoute53.Bench;
 
 // Benchmarks that run in-process: each writes a markdown report to the folder given (default bench/results).
 string what = args.Length > 0 ? args[0] : "all";
+if (what == "counting-server") return await CountingServer.RunAsync(args);
 string output = args.Length > 1 && what != "seed-node" ? args[1] : Path.Combine("bench", "results");
 if (what != "seed-node") Directory.CreateDirectory(output);
 
