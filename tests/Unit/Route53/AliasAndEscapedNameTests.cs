@@ -140,3 +140,40 @@ public class AliasAndEscapedNameTests
         Assert.Equal(CheckOutcome.Healthy, (await new Route53Kit().QuickCheckAsync(kit.Context(), default)).Outcome);
     }
 }
+
+/// <summary>The same against the Route 53-compatible server, now that it keeps alias targets and answers escaped names.</summary>
+public class AliasAndEscapedNameServerTests
+{
+    [Fact]
+    public async Task Start_with_Force_adopts_an_alias_held_by_the_Route53_compatible_server()
+    {
+        await using var s = await SiosRoute53.Tests.Unit.Server.TestServer.StartAsync();
+        var zone = await s.CreateZoneAsync();
+        using (var setup = s.Client())
+            await setup.ChangeResourceRecordSetsAsync(zone.Id, new[] { new Change(ChangeAction.CREATE,
+                new ResourceRecordSet("app.corp.example.", "A", null, Array.Empty<string>()) { AliasTarget = new AliasTarget("Z35SXDOTRQ7X7K", "dualstack.web-1234567890.us-east-1.elb.amazonaws.com.", false) }) });
+        var kit = new KitHarness(() => s.Client(), zoneId: zone.ShortId, zoneName: zone.Name);
+
+        var result = await new Route53Kit().RestoreAsync(kit.Context(force: true), default);
+
+        Assert.Contains("swapped app.corp.example. from alias to dualstack.web-1234567890", result.Message);
+        using var client = s.Client();
+        var a = (await client.GetRecordSetsAsync(zone.Id, "app.corp.example.", "A")).Single();
+        Assert.Null(a.AliasTarget);
+        Assert.Equal(new[] { "10.0.1.10" }, a.Values);
+    }
+
+    [Fact]
+    public async Task A_wildcard_record_resource_works_against_the_Route53_compatible_server()
+    {
+        await using var s = await SiosRoute53.Tests.Unit.Server.TestServer.StartAsync();
+        var zone = await s.CreateZoneAsync();
+        var kit = new KitHarness(() => s.Client(), record: "*.corp.example.", zoneId: zone.ShortId, zoneName: zone.Name);
+
+        await new Route53Kit().RestoreAsync(kit.Context(), default);
+        var again = await new Route53Kit().RestoreAsync(kit.Context(), default);
+
+        Assert.Contains("already holds 10.0.1.10 and is owned by this node", again.Message);
+        Assert.Equal(CheckOutcome.Healthy, (await new Route53Kit().QuickCheckAsync(kit.Context(), default)).Outcome);
+    }
+}
