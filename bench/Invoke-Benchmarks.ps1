@@ -2,7 +2,8 @@
 .SYNOPSIS
     Runs every benchmark and writes its report to bench/results/ (markdown): ratios and distributions, never single times.
 .DESCRIPTION
-    1. INSYNC detection lag (in-process, simulated clock + real server)     -> insync-lag.md
+    1. INSYNC detection lag and GetChange calls (in-process, simulated clock + real server) -> insync-lag.md;
+       requests one restore makes when Route 53 throttles or drops after accepting the change -> insync-faults.md
     2. API calls and time of a health-check cycle under 5 requests/s        -> check-cost.md
     3. Process cost of a scheduled health check and Get-HaResource, module import, against the AWS CLI -> process-cost.md
     4. Client-visible outage of switchover and failover in the demo lab, split by phase (needs root) -> outage.md

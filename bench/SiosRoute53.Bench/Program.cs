@@ -17,6 +17,7 @@ async Task Write(string name, Func<Task<string>> run)
 if (what is "insync" or "all") await Write("insync-lag", InsyncBenchmark.RunAsync);
 if (what is "checkcost" or "all") await Write("check-cost", CheckCostBenchmark.RunAsync);
 if (what is "startcost" or "all") await Write("start-cost", StartCostBenchmark.RunAsync);
+if (what is "faults" or "all") await Write("insync-faults", FaultScenarios.ReportAsync);
 if (what is "seed-node")
 {
     // seed-node ENDPOINT STATE_DIR COUNT: used by bench/Invoke-Benchmarks.ps1; keys come from the environment.

@@ -58,7 +58,8 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
     private static bool Holds(ResourceRecordSet? a, IPAddress address) =>
         a is not null && a.Values.Count == 1 && IPAddress.TryParse(a.Values[0], out var v) && v.Equals(address);
 
-    private static string Describe(ResourceRecordSet? a) => a is null ? "no A record" : $"{string.Join(", ", a.Values)} (TTL {a.Ttl})";
+    private static string Describe(ResourceRecordSet? a) =>
+        a is null ? "no A record" : a.AliasTarget is { } alias ? alias.ToString() : $"{string.Join(", ", a.Values)} (TTL {a.Ttl})";
 
     public Task<KitResult> RestoreAsync(KitContext context, CancellationToken cancellationToken) =>
         PointAtThisNodeAsync(context, recovering: false, cancellationToken);
@@ -72,10 +73,13 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
         var address = AddressOf(context, s);
         string name = DnsNames.Normalize(s.RecordName);
         var mine = new OwnershipMark(context.ClusterName, context.Tag, context.NodeName);
-        var client = context.Environment.Route53(s.Access, context.Tunables, context.Log);
-        var time = context.Environment.Time;
+        // The client is the one place that retries a call (pauses up to ROUTE53_RECORD_INTERVAL); ROUTE53_RECORD_TRY_COUNT
+        // counts compare-and-swap rounds, each a fresh read and a new batch.
+        var client = context.Environment.Route53(s.Access with { MaxRetryDelay = context.Tunables.Seconds("ROUTE53_RECORD_INTERVAL") },
+            context.Tunables, context.Log);
         int tries = context.Tunables.Int("ROUTE53_RECORD_TRY_COUNT");
-        var pause = context.Tunables.Seconds("ROUTE53_RECORD_INTERVAL");
+        var hint = DnsAnswerHint.From(context.Tunables.Text("ROUTE53_DNS_HINT_SERVERS"), name, address); // a bad value fails before any change
+        var time = context.Environment.Time;
         long ttl = TtlOf(context, s);
         ChangeInfo? change = null;
         string? action = null;
@@ -121,7 +125,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                 // The generation only grows: an agent's claim (never below this cluster's mark), else the next after the mark's.
                 long generation = OwnershipMark.ClaimedGeneration is { } claimed ? Math.Max(claimed, ours ? mark!.Generation : 0) : ours ? mark!.Generation + 1 : 1;
                 changes.Add(new Change(ChangeAction.CREATE, (mine with { Generation = generation }).ToRecordSet(name, ttl)));
-                action = a is null ? $"created {name} → {address}" : Holds(a, address) ? $"marked {name} as owned by {context.NodeName}" : $"swapped {name} from {string.Join(", ", a.Values)} to {address}";
+                action = a is null ? $"created {name} → {address}" : Holds(a, address) ? $"marked {name} as owned by {context.NodeName}" : $"swapped {name} from {(a.AliasTarget is { } alias ? alias.ToString() : string.Join(", ", a.Values))} to {address}";
                 context.Log($"{context.Tag}: submitting one change batch: {string.Join("; ", changes.Select(c => $"{c.Action} {c.RecordSet}"))}");
                 change = await client.ChangeResourceRecordSetsAsync(s.HostedZoneId, changes,
                     $"SiosRoute53 {context.ClusterName}/{context.Tag}: {(recovering ? "recover" : "restore")} on {context.NodeName}", cancellationToken);
@@ -139,15 +143,10 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                     throw new ResourceActionException($"Route 53 refused the change to {name} {attempt} time(s): {string.Join(" ", e.Messages)}", e) { ApiCalls = (int)client.CallCount };
                 context.Log($"{context.Tag}: the record changed under us ({string.Join(" ", e.Messages)}); reading it again.");
             }
-            catch (Route53Exception e) when (e.IsRetryable && attempt < tries)
-            {
-                context.Log($"{context.Tag}: updating {name} failed ({e.Code}), attempt {attempt} of {tries} (ROUTE53_RECORD_TRY_COUNT); next in {pause.TotalSeconds:0} s.");
-                await Task.Delay(pause, time, cancellationToken);
-            }
             catch (Route53Exception e)
             {
                 throw new ResourceActionException(
-                    $"Could not update {name} in zone {s.HostedZoneId}: {e.Message}" + (e.IsRetryable ? $" (after {attempt} attempts, ROUTE53_RECORD_TRY_COUNT)" : ""), e) { ApiCalls = (int)client.CallCount };
+                    $"Could not update {name} in zone {s.HostedZoneId}: {e.Message}" + (e.IsRetryable ? $" (after {s.Access.MaxAttempts} attempts)" : ""), e) { ApiCalls = (int)client.CallCount };
             }
         }
 
@@ -158,16 +157,17 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
         context.Log($"{context.Tag}: change {change!.ShortId} is {change.Status}; following it to INSYNC (budget {(cap * changeTries).TotalSeconds:0} s).");
         var insync = change.Status == ChangeStatus.INSYNC
             ? new InsyncResult(true, TimeSpan.Zero, 0, ChangeStatus.INSYNC)
-            : await InsyncWaiter.WaitAsync(client, change.Id, cap, changeTries, time, (elapsed, budget, status) =>
+            : await InsyncWaiter.WaitAsync(client, change.Id, cap, changeTries, time, poll =>
             {
                 context.Progress?.Report(new OperationProgress(context.Tag, $"Waiting for Route 53 change {change.ShortId} to reach INSYNC",
-                    $"{status} after {elapsed.TotalSeconds:0.0} s", (int)Math.Min(99, 100 * elapsed / budget), budget - elapsed));
-                context.Log($"{context.Tag}: change {change.ShortId} is {status} after {elapsed.TotalSeconds:0.0} s.");
-            }, cancellationToken);
+                    $"{poll.Status} after {poll.Elapsed.TotalSeconds:0.0} s", (int)Math.Min(99, 100 * poll.Elapsed / poll.Budget), poll.Budget - poll.Elapsed));
+                context.Log($"{context.Tag}: change {change.ShortId} is {(poll.Failure is null ? poll.Status.ToString() : $"not known ({poll.Failure})")} after {poll.Elapsed.TotalSeconds:0.0} s (asked by rule: {poll.Rule}).");
+            }, cancellationToken, hint, context.Tunables.Int("ROUTE53_REQUESTS_PER_SECOND"));
         context.Progress?.Report(new OperationProgress(context.Tag, $"Waiting for Route 53 change {change.ShortId} to reach INSYNC", insync.LastStatus.ToString(), 100, TimeSpan.Zero, Completed: true));
         if (!insync.InSync)
             throw new ResourceActionException(
                 $"Route 53 change {change.ShortId} for {name} was still {insync.LastStatus} after {insync.Elapsed.TotalSeconds:0} s " +
+                (insync.LastFailure is { } failed ? $"(the last GetChange failed: {failed}) " : "") +
                 $"(ROUTE53_CHANGEID_INTERVAL {cap.TotalSeconds:0} s × ROUTE53_CHANGEID_TRY_COUNT {changeTries}). The record may be updated already: " +
                 "check it in the Route 53 console, then start the resource again; if this happens every time, raise ROUTE53_CHANGEID_TRY_COUNT to 6 or 7.")
             { ApiCalls = (int)client.CallCount };
@@ -191,7 +191,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
 
     /// <summary>
     /// Checks many route53 resources, reading each hosted zone once (all pages) when it holds two or more of them,
-    /// or the one record when it holds one. Reads are retried per ROUTE53_RECORDCHECK_* within ROUTE53_QUICKCHECK_TIMEOUT.
+    /// or the one record when it holds one. The client retries reads per ROUTE53_RECORDCHECK_* within ROUTE53_QUICKCHECK_TIMEOUT.
     /// </summary>
     public async Task<BatchCheckResult> QuickCheckManyAsync(IReadOnlyList<KitContext> contexts, CancellationToken cancellationToken)
     {
@@ -205,44 +205,38 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
         {
             var first = group.First().Context;
             var tunables = first.Tunables;
-            var client = first.Environment.Route53(group.Key.Access, tunables, first.Log);
-            int tries = tunables.Int("ROUTE53_RECORDCHECK_TRY_COUNT");
-            var pause = tunables.Seconds("ROUTE53_RECORDCHECK_INTERVAL");
+            // The client is the one place that retries: ROUTE53_RECORDCHECK_TRY_COUNT attempts per call, pauses up to
+            // ROUTE53_RECORDCHECK_INTERVAL, all within ROUTE53_QUICKCHECK_TIMEOUT.
+            var client = first.Environment.Route53(group.Key.Access with
+            {
+                MaxAttempts = tunables.Int("ROUTE53_RECORDCHECK_TRY_COUNT"),
+                MaxRetryDelay = tunables.Seconds("ROUTE53_RECORDCHECK_INTERVAL"),
+            }, tunables, first.Log);
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             limit.CancelAfter(tunables.Seconds("ROUTE53_QUICKCHECK_TIMEOUT"));
             var members = group.ToList();
-            Dictionary<string, ResourceRecordSet?>? byName = null;
+            Dictionary<string, ResourceRecordSet?>? byName = new(StringComparer.OrdinalIgnoreCase);
             string? failure = null;
             bool misconfigured = false;
-            for (int attempt = 1; attempt <= tries; attempt++)
+            try
             {
-                try
+                if (members.Count == 1)
                 {
-                    byName = new Dictionary<string, ResourceRecordSet?>(StringComparer.OrdinalIgnoreCase);
-                    if (members.Count == 1)
-                    {
-                        var (a, _) = await ReadAsync(client, members[0].Settings, limit.Token);
-                        byName[DnsNames.Normalize(members[0].Settings.RecordName)] = a;
-                    }
-                    else
-                    {
-                        foreach (var set in await client.ListAllResourceRecordSetsAsync(group.Key.Zone, cancellationToken: limit.Token))
-                            if (set.Type == "A" && set.SetIdentifier is null) byName[DnsNames.Normalize(set.Name)] = set;
-                    }
-                    failure = null;
-                    break;
+                    var (a, _) = await ReadAsync(client, members[0].Settings, limit.Token);
+                    byName[DnsNames.Normalize(members[0].Settings.RecordName)] = a;
                 }
-                catch (Exception e) when (e is Route53Exception or Aws.AwsConfigurationException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                else
                 {
-                    byName = null;
-                    failure = e is OperationCanceledException ? $"no answer within ROUTE53_QUICKCHECK_TIMEOUT ({tunables.Seconds("ROUTE53_QUICKCHECK_TIMEOUT").TotalSeconds:0} s)" : e.Message;
-                    // Wrong credentials or permissions do not heal by asking again.
-                    misconfigured = e is AccessDeniedException or SignatureDoesNotMatchException or Aws.AwsConfigurationException;
-                    if (e is OperationCanceledException || misconfigured || attempt == tries) break;
-                    first.Log($"Reading zone {group.Key.Zone} failed ({failure}); attempt {attempt} of {tries} (ROUTE53_RECORDCHECK_TRY_COUNT).");
-                    try { await Task.Delay(pause, first.Environment.Time, limit.Token); }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { break; }
+                    foreach (var set in await client.ListAllResourceRecordSetsAsync(group.Key.Zone, cancellationToken: limit.Token))
+                        if (set.Type == "A" && set.SetIdentifier is null) byName[DnsNames.Normalize(set.Name)] = set;
                 }
+            }
+            catch (Exception e) when (e is Route53Exception or Aws.AwsConfigurationException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                byName = null;
+                failure = e is OperationCanceledException ? $"no answer within ROUTE53_QUICKCHECK_TIMEOUT ({tunables.Seconds("ROUTE53_QUICKCHECK_TIMEOUT").TotalSeconds:0} s)" : e.Message;
+                // Wrong credentials or permissions are not an outage: they alert, though they never fail anything over.
+                misconfigured = e is AccessDeniedException or SignatureDoesNotMatchException or Aws.AwsConfigurationException;
             }
             int calls = (int)client.CallCount;
             totalCalls += calls;
@@ -269,7 +263,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                     ? new CheckResult(CheckOutcome.Failed, $"{name} has no A record; it should hold {address}.", calls)
                     : Holds(a, address)
                         ? new CheckResult(CheckOutcome.Healthy, $"{name} holds {address}.", calls)
-                        : new CheckResult(CheckOutcome.Failed, $"{name} holds {string.Join(", ", a.Values)} instead of {address}.", calls);
+                        : new CheckResult(CheckOutcome.Failed, $"{name} holds {(a.AliasTarget is { } alias ? alias.ToString() : string.Join(", ", a.Values))} instead of {address}.", calls);
             }
         }
         return new BatchCheckResult(results, totalCalls);

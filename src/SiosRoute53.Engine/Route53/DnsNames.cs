@@ -1,16 +1,47 @@
 namespace SiosRoute53.Route53;
 
-/// <summary>DNS names as Route 53 treats them: case-insensitive, absolute (ending with a dot).</summary>
+/// <summary>
+/// DNS names as Route 53 treats them: case-insensitive, absolute (ending with a dot), and with Route 53's escapes
+/// ("\052" for "*", any character outside a–z, 0–9, "-" and "_" as a backslash and three octal digits) meaning the
+/// character itself, since Route 53 accepts either form and answers with the escaped one.
+/// </summary>
 public static class DnsNames
 {
-    /// <summary>Lower-case and fully qualified: "App.Example.com" becomes "app.example.com.".</summary>
+    /// <summary>
+    /// Lower-case, unescaped and fully qualified: "App.Example.com" becomes "app.example.com.", "\052.example.com."
+    /// becomes "*.example.com.". An escaped dot ("\056") stays escaped: it is part of a label, not a separator.
+    /// </summary>
     public static string Normalize(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        name = name.Trim().ToLowerInvariant();
+        name = Unescape(name.Trim()).ToLowerInvariant();
         if (name.Length == 0) return ".";
         return name.EndsWith('.') ? name : name + ".";
     }
+
+    /// <summary>Replaces Route 53's octal escapes ("\ooo") with their characters, except the dot.</summary>
+    public static string Unescape(string name)
+    {
+        if (!name.Contains('\\')) return name;
+        var sb = new System.Text.StringBuilder(name.Length);
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (name[i] == '\\' && IsOctal(name, i + 1) && IsOctal(name, i + 2) && IsOctal(name, i + 3))
+            {
+                int code = (name[i + 1] - '0') * 64 + (name[i + 2] - '0') * 8 + (name[i + 3] - '0');
+                if (code != '.' && code < 256)
+                {
+                    sb.Append((char)code);
+                    i += 3;
+                    continue;
+                }
+            }
+            sb.Append(name[i]);
+        }
+        return sb.ToString();
+    }
+
+    private static bool IsOctal(string s, int i) => i < s.Length && s[i] is >= '0' and <= '7';
 
     public static bool Equal(string a, string b) => Normalize(a) == Normalize(b);
 

@@ -11,6 +11,9 @@ namespace SiosRoute53.Route53;
 /// one-second window ever holds more than the rate). The next free slot lives in a small file under the node's run
 /// directory, taken under an exclusive lock, so every process on the node draws from the same budget; if that file
 /// cannot be used the budget falls back to this process alone rather than ever blocking a failover.
+/// A Throttling answer anywhere on the node slows the whole node at once: for <see cref="CalmPeriod"/> after it, slots
+/// are at least <see cref="ThrottledSpacing"/> apart, so during a throttling storm the node adds about one request a
+/// second to it, whatever its agent, checks and cmdlets want.
 /// </summary>
 public sealed class RequestBudget
 {
@@ -20,6 +23,13 @@ public sealed class RequestBudget
     private readonly object _gate = new();
     private readonly string? _file;
     private DateTimeOffset _next;
+    private DateTimeOffset _calmUntil;
+
+    /// <summary>The longest spacing of slots after a Throttling answer.</summary>
+    public static readonly TimeSpan ThrottledSpacing = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long after the last Throttling answer the node keeps to <see cref="ThrottledSpacing"/>.</summary>
+    public static readonly TimeSpan CalmPeriod = TimeSpan.FromSeconds(5);
 
     /// <param name="file">The slot file shared with other processes; null for a budget of this process alone.</param>
     public RequestBudget(double requestsPerSecond, string? file = null, TimeProvider? time = null)
@@ -65,20 +75,53 @@ public sealed class RequestBudget
         if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>True while the node keeps to one request a second after a Throttling answer.</summary>
+    public bool IsCalming
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var now = _time.GetUtcNow();
+                if (_file is not null && SharedFile(now, reserve: false, throttled: false) is { } state) return now < state.CalmUntil;
+                return now < _calmUntil;
+            }
+        }
+    }
+
+    /// <summary>Route 53 answered Throttling: the whole node slows down at once (next slot a second away at least).</summary>
+    public void NoteThrottled()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            if (_file is not null && SharedFile(now, reserve: false, throttled: true) is not null) return;
+            _calmUntil = now + CalmPeriod;
+            if (_next < now + ThrottledSpacing) _next = now + ThrottledSpacing;
+        }
+    }
+
+    private TimeSpan SpacingAt(DateTimeOffset now, DateTimeOffset calmUntil) =>
+        now < calmUntil && _spacing < ThrottledSpacing ? ThrottledSpacing : _spacing;
+
     private DateTimeOffset Reserve()
     {
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            if (_file is not null && ReserveShared(now) is { } slot) return slot;
+            if (_file is not null && SharedFile(now, reserve: true, throttled: false) is { } state) return state.Slot;
             var local = _next > now ? _next : now;
-            _next = local + _spacing;
+            _next = local + SpacingAt(now, _calmUntil);
             return local;
         }
     }
 
-    /// <summary>The next slot from the shared file, or null when the file cannot be used.</summary>
-    private DateTimeOffset? ReserveShared(DateTimeOffset now)
+    /// <summary>
+    /// Reads and updates the shared file: 8 bytes of next free slot, 8 bytes of "calm until" (ticks, UTC). Reserving
+    /// takes the next slot; a throttled answer pushes the next slot a second away and starts the calm period.
+    /// Null when the file cannot be used.
+    /// </summary>
+    private (DateTimeOffset Slot, DateTimeOffset CalmUntil)? SharedFile(DateTimeOffset now, bool reserve, bool throttled)
     {
         try
         {
@@ -90,14 +133,26 @@ public sealed class RequestBudget
                 try
                 {
                     using var stream = Store.SecureFiles.TryLock(_file!) ?? throw new IOException("busy");
-                    Span<byte> buffer = stackalloc byte[8];
-                    long next = stream.Read(buffer) == 8 ? BinaryPrimitives.ReadInt64LittleEndian(buffer) : 0;
-                    // A slot far in the future is a clock that went back, or garbage: start again from now.
-                    var reserved = next > now.UtcTicks && next - now.UtcTicks < TimeSpan.TicksPerMinute ? new DateTimeOffset(next, TimeSpan.Zero) : now;
-                    BinaryPrimitives.WriteInt64LittleEndian(buffer, (reserved + _spacing).UtcTicks);
+                    Span<byte> buffer = stackalloc byte[16];
+                    int read = stream.Read(buffer);
+                    long next = read >= 8 ? BinaryPrimitives.ReadInt64LittleEndian(buffer) : 0;
+                    long calm = read == 16 ? BinaryPrimitives.ReadInt64LittleEndian(buffer[8..]) : 0;
+                    // A time far in the future is a clock that went back, or garbage: start again from now.
+                    var slot = next > now.UtcTicks && next - now.UtcTicks < TimeSpan.TicksPerMinute ? new DateTimeOffset(next, TimeSpan.Zero) : now;
+                    var calmUntil = calm > now.UtcTicks && calm - now.UtcTicks <= CalmPeriod.Ticks ? new DateTimeOffset(calm, TimeSpan.Zero) : DateTimeOffset.MinValue;
+                    if (!reserve && !throttled) return (slot, calmUntil);
+                    var following = slot;
+                    if (reserve) following = slot + SpacingAt(now, calmUntil);
+                    if (throttled)
+                    {
+                        calmUntil = now + CalmPeriod;
+                        if (following < now + ThrottledSpacing) following = now + ThrottledSpacing;
+                    }
+                    BinaryPrimitives.WriteInt64LittleEndian(buffer, following.UtcTicks);
+                    BinaryPrimitives.WriteInt64LittleEndian(buffer[8..], calmUntil == DateTimeOffset.MinValue ? 0 : calmUntil.UtcTicks);
                     stream.Position = 0;
                     stream.Write(buffer);
-                    return reserved;
+                    return (slot, calmUntil);
                 }
                 catch (IOException) when (_time.GetUtcNow() < deadline)
                 {

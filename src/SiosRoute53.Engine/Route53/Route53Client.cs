@@ -24,19 +24,25 @@ public sealed record Route53ClientOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    public static Route53ClientOptions From(AwsAccessOptions access, Action<string>? log = null) => new()
+    public static Route53ClientOptions From(AwsAccessOptions access, Action<string>? log = null)
     {
-        Endpoint = access.EffectiveEndpoint,
-        Region = access.EffectiveRegion,
-        RequestTimeout = access.RequestTimeout,
-        Retry = new RetryPolicy { MaxAttempts = Math.Max(1, access.MaxAttempts) },
-        Log = log,
-    };
+        var endpoint = access.ResolvedEndpoint;
+        log?.Invoke($"Route 53 endpoint {endpoint.Url} (from {endpoint.Source}).");
+        return new()
+        {
+            Endpoint = endpoint.Url,
+            Region = access.EffectiveRegion,
+            RequestTimeout = access.RequestTimeout,
+            Retry = new RetryPolicy { MaxAttempts = Math.Max(1, access.MaxAttempts), MaxDelay = access.MaxRetryDelay },
+            Log = log,
+        };
+    }
 }
 
 /// <summary>
 /// Route 53 over REST-XML with Signature Version 4. Retries throttling, PriorRequestNotComplete, 5xx and
-/// transport failures with capped, jittered backoff; every attempt has a timeout; everything honours cancellation.
+/// transport failures with capped, jittered backoff (<see cref="RetryPolicy"/>, the only retry layer); a Throttling
+/// answer slows the node's whole budget; every attempt has a timeout; everything honours cancellation.
 /// </summary>
 public sealed class Route53Client : IRoute53Client, IDisposable
 {
@@ -177,7 +183,7 @@ public sealed class Route53Client : IRoute53Client, IDisposable
             {
                 return await SendOnceAsync(operation, method, path, query, payload, cancellationToken).ConfigureAwait(false);
             }
-            catch (Route53Exception ex) when (ex.IsRetryable && attempt < _options.Retry.MaxAttempts)
+            catch (Route53Exception ex) when (_options.Retry.Retries(operation, ex, attempt))
             {
                 var delay = _options.Retry.DelayAfter(attempt, _jitter);
                 _options.Log?.Invoke($"Route 53 {operation}: {ex.Code} on attempt {attempt} of {_options.Retry.MaxAttempts}; retrying in {delay.TotalMilliseconds:0} ms.");
@@ -185,6 +191,9 @@ public sealed class Route53Client : IRoute53Client, IDisposable
             }
         }
     }
+
+    /// <summary>The node's request budget for this endpoint, or null when it is turned off.</summary>
+    public RequestBudget? Budget => _budget;
 
     private async Task<XDocument> SendOnceAsync(string operation, HttpMethod method, string path, string query, byte[] payload, CancellationToken cancellationToken)
     {
@@ -260,7 +269,12 @@ public sealed class Route53Client : IRoute53Client, IDisposable
             }
             var error = doc is null ? null : Route53Xml.ParseError(doc);
             if (error is { } e)
-                throw Route53Exception.FromError(operation, e.Code, e.Message, e.Messages, e.RequestId ?? requestId, response.StatusCode);
+            {
+                var failure = Route53Exception.FromError(operation, e.Code, e.Message, e.Messages, e.RequestId ?? requestId, response.StatusCode);
+                // The whole node slows down at once, not only this call's next attempt.
+                if (failure is ThrottlingException) _budget?.NoteThrottled();
+                throw failure;
+            }
             string code = (int)response.StatusCode >= 500 ? "ServiceUnavailable" : "HttpError";
             throw Route53Exception.FromError(operation, code, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}", Array.Empty<string>(), requestId, response.StatusCode);
         }

@@ -36,6 +36,7 @@ public static class Route53Xml
             long.TryParse((string?)e.Element(Ns + "ResourceRecordSetCount"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0);
     }
 
+    /// <summary>A ResourceRecordSet element in the order of the API model: Name, Type, SetIdentifier, TTL, ResourceRecords, AliasTarget, HealthCheckId.</summary>
     public static XElement RecordSetElement(ResourceRecordSet set) =>
         new(Ns + "ResourceRecordSet",
             new XElement(Ns + "Name", set.Name),
@@ -43,7 +44,12 @@ public static class Route53Xml
             set.SetIdentifier is null ? null : new XElement(Ns + "SetIdentifier", set.SetIdentifier),
             set.Ttl is null ? null : new XElement(Ns + "TTL", set.Ttl.Value.ToString(CultureInfo.InvariantCulture)),
             set.Values.Count == 0 ? null : new XElement(Ns + "ResourceRecords",
-                set.Values.Select(v => new XElement(Ns + "ResourceRecord", new XElement(Ns + "Value", v)))));
+                set.Values.Select(v => new XElement(Ns + "ResourceRecord", new XElement(Ns + "Value", v)))),
+            set.AliasTarget is not { } alias ? null : new XElement(Ns + "AliasTarget",
+                new XElement(Ns + "HostedZoneId", alias.HostedZoneId),
+                new XElement(Ns + "DNSName", alias.DnsName),
+                new XElement(Ns + "EvaluateTargetHealth", alias.EvaluateTargetHealth ? "true" : "false")),
+            set.HealthCheckId is null ? null : new XElement(Ns + "HealthCheckId", set.HealthCheckId));
 
     public static ResourceRecordSet ParseRecordSet(XElement e)
     {
@@ -57,9 +63,13 @@ public static class Route53Xml
         }
         var values = e.Element(Ns + "ResourceRecords")?.Elements(Ns + "ResourceRecord")
             .Select(r => Required(r, "Value")).ToList() ?? new List<string>();
+        var alias = e.Element(Ns + "AliasTarget");
         return new ResourceRecordSet(Required(e, "Name"), Required(e, "Type"), ttl, values)
         {
             SetIdentifier = (string?)e.Element(Ns + "SetIdentifier"),
+            AliasTarget = alias is null ? null : new AliasTarget(Required(alias, "HostedZoneId"), Required(alias, "DNSName"),
+                ParseBool((string?)alias.Element(Ns + "EvaluateTargetHealth"))),
+            HealthCheckId = (string?)e.Element(Ns + "HealthCheckId"),
         };
     }
 

@@ -56,7 +56,7 @@ public sealed class NodeLab : IDisposable
                 {
                     Endpoint = access.EndpointUrl ?? server.Server.Endpoint,
                     RequestsPerSecond = 0,
-                    Retry = new RetryPolicy { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(20) },
+                    Retry = new RetryPolicy { MaxAttempts = access.MaxAttempts, BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(20) },
                     RequestTimeout = TimeSpan.FromSeconds(3),
                     Log = log,
                 }),
