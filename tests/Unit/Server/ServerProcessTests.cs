@@ -15,12 +15,16 @@ public class ServerProcessTests
 
     private static Process Start(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        // A test run started in the background (CI, nohup, a non-interactive shell's job) inherits SIGINT ignored, and a
+        // program keeps an ignored SIGINT as Ctrl+C never reaches it there; env restores the default as a terminal has it.
+        var psi = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(ServerDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["SIOSR53_ACCESS_KEY_ID"] = TestServer.AccessKey;
