@@ -35,8 +35,11 @@ public sealed record ConfigCommitVerdict(bool Committed, string Reason);
 /// </summary>
 public static class ConfigQuorum
 {
-    /// <summary>How long a proposer waits for the members' votes before it refuses the change.</summary>
+    /// <summary>How long a proposer waits for the members' votes (all paths of all members) before it refuses the change.</summary>
     public static readonly TimeSpan VoteTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>The proposer commits only within this long of proposing: the votes' wait and a margin to write.</summary>
+    public static readonly TimeSpan CommitDeadline = VoteTimeout + TimeSpan.FromSeconds(2);
 
     /// <summary>After the proposer's deadline, how much later its heartbeat must be to prove the change was abandoned.</summary>
     public static readonly TimeSpan AbandonMargin = TimeSpan.FromSeconds(2);
@@ -50,7 +53,10 @@ public static class ConfigQuorum
             return new(false, $"'{state.NodeName}' has configuration revision {state.ConfigRevision}, older than revision {proposal.BaseRevision} the change was made on; it catches up within a heartbeat");
         if (!state.ConfigAuthor.Equals(proposal.BaseAuthor, StringComparison.OrdinalIgnoreCase))
             return new(false, $"'{state.NodeName}' has a different configuration revision {state.ConfigRevision} (by '{state.ConfigAuthor}', not '{proposal.BaseAuthor}')");
-        if (state.PendingConfig is { } held && held.Id != proposal.Id && held.Config.Revision >= proposal.Config.Revision)
+        // The same proposer's newer proposal on the same base replaces its older one: it makes one change at a time
+        // (under its store lock), so the older one was not committed.
+        if (state.PendingConfig is { } held && held.Id != proposal.Id && held.Config.Revision >= proposal.Config.Revision
+            && !held.Proposer.Equals(proposal.Proposer, StringComparison.OrdinalIgnoreCase))
             return new(false, $"'{state.NodeName}' holds another undecided change for revision {held.Config.Revision} from '{held.Proposer}'; it is settled when '{held.Proposer}' commits or gives it up");
         return new(true, "stored");
     }
@@ -108,7 +114,7 @@ public static class ConfigCommitter
             return next;
         }
         var proposal = new ConfigProposal(Guid.NewGuid().ToString("N"), current.NodeName, current.ConfigRevision, current.ConfigAuthor, ClusterConfig.Of(next),
-            (time.GetUtcNow() + ConfigQuorum.VoteTimeout).UtcTicks);
+            (time.GetUtcNow() + ConfigQuorum.CommitDeadline).UtcTicks);
         var own = ConfigQuorum.Vote(current, proposal);
         if (!own.Stored) throw Refused(record, store, current, next, $"{own.Reason}. Nothing was changed");
 
@@ -119,7 +125,8 @@ public static class ConfigCommitter
             throw Refused(record, store, current, next, $"the cluster key cannot be read ({e.Message}), so the other members cannot be asked. Nothing was changed");
         }
         var client = new PeerClient(key, current.ClusterName, current.NodeName, time);
-        var votes = Task.WhenAll(others.Select(m => AskAsync(client, m, proposal))).GetAwaiter().GetResult();
+        using var voting = new CancellationTokenSource(ConfigQuorum.VoteTimeout);
+        var votes = Task.WhenAll(others.Select(m => AskAsync(client, m, proposal, voting.Token))).GetAwaiter().GetResult();
         var refusals = votes.Where(v => !v.Vote.Stored).ToDictionary(v => v.Member.Name, v => v.Vote.Reason, StringComparer.OrdinalIgnoreCase);
         var verdict = ConfigQuorum.Decide(current.Members, current.NodeName, refusals);
         bool inTime = time.GetUtcNow().UtcTicks < proposal.DeadlineTicks;
@@ -127,7 +134,7 @@ public static class ConfigCommitter
         if (!verdict.Committed || !inTime)
         {
             Settle(client, storedOn, proposal.Id, commit: false);
-            throw Refused(record, store, current, next, verdict.Committed ? $"the members' votes came after the {ConfigQuorum.VoteTimeout.TotalSeconds:0} s deadline. Nothing was changed" : verdict.Reason);
+            throw Refused(record, store, current, next, verdict.Committed ? $"the members' votes came after the {ConfigQuorum.CommitDeadline.TotalSeconds:0} s deadline. Nothing was changed" : verdict.Reason);
         }
         Settle(client, storedOn, proposal.Id, commit: true);
         Record(record, store, current.NodeName, "configuration", "committed", $"Committed configuration revision {next.ConfigRevision}: {verdict.Reason}.");
@@ -140,17 +147,18 @@ public static class ConfigCommitter
         catch (Exception e) when (e is TunablesFileException or ClusterSettingsException or IOException) { return QuorumMode.Majority; }
     }
 
-    private static async Task<(ClusterMember Member, ConfigVote Vote)> AskAsync(PeerClient client, ClusterMember member, ConfigProposal proposal)
+    private static async Task<(ClusterMember Member, ConfigVote Vote)> AskAsync(PeerClient client, ClusterMember member, ConfigProposal proposal, CancellationToken voting)
     {
         var errors = new List<string>();
         foreach (var path in member.Paths)
         {
             try
             {
-                var reply = await client.RequestAsync(path, MessageTypes.ProposeConfig, proposal, ConfigQuorum.VoteTimeout, CancellationToken.None).ConfigureAwait(false);
+                var reply = await client.RequestAsync(path, MessageTypes.ProposeConfig, proposal, ConfigQuorum.VoteTimeout, voting).ConfigureAwait(false);
                 return (member, reply.BodyAs<ConfigVote>());
             }
             catch (PeerRequestException e) { errors.Add(e.Message); }
+            catch (OperationCanceledException) { errors.Add($"{path}: no answer within {ConfigQuorum.VoteTimeout.TotalSeconds:0} s"); break; }
         }
         return (member, new ConfigVote(false, "not reachable (" + string.Join("; ", errors) + ")"));
     }

@@ -32,10 +32,12 @@ public sealed class ConfigQuorumTests
     [InlineData(7, "node2", null, false, "different configuration revision 7")]
     [InlineData(7, "node1", "other", false, "holds another undecided change for revision 8 from 'witness'")]
     [InlineData(7, "node1", "p1", true, "stored")]
+    [InlineData(7, "node1", "retry", true, "stored")]
     public void A_member_stores_a_change_only_on_the_same_committed_revision_and_only_one_undecided_change_per_revision(
         long revision, string author, string? heldId, bool stored, string reason)
     {
-        var held = heldId is null ? null : Proposal(id: heldId, proposer: heldId == "p1" ? "node2" : "witness");
+        // "other": held from another proposer; "p1": this very proposal again; "retry": the same proposer's earlier one.
+        var held = heldId is null ? null : Proposal(id: heldId, proposer: heldId == "other" ? "witness" : "node2");
         var vote = ConfigQuorum.Vote(Member(revision, author, held), Proposal());
         Assert.Equal(stored, vote.Stored);
         Assert.Contains(reason, vote.Reason);
