@@ -62,9 +62,9 @@ New-HaServiceResource web -StartCommand 'bash $service start $root' -StopCommand
     Start-LabAgent $lab node1
     Say 'node2 and the witness: Join-HaCluster with the exported key, Start-HaNode'
     Invoke-InLab $lab node2 "Join-HaCluster -NodeName node2 -Path $($lab.Addresses.node2):7353 -KeyFile '$root/demo.key' -Peer $($lab.Addresses.node1):7353 | Out-Null" | Out-Null
+    Start-LabAgent $lab node2
     Invoke-InLab $lab witness "Join-HaCluster -NodeName witness -Path $($lab.Addresses.witness):7353 -KeyFile '$root/demo.key' -Peer $($lab.Addresses.node1):7353 -Witness | Out-Null" | Out-Null
     Remove-Item "$root/demo.key"
-    Start-LabAgent $lab node2
     Start-LabAgent $lab witness
     Say 'node1: Expand-HaResource web -Node node2 -Address (node2''s own ENI IP); Start-HaResource web'
     Invoke-InLab $lab node1 "Expand-HaResource web node2 -Priority 2 -Address $($lab.Addresses.node2) | Out-Null; `$r = Start-HaResource web; if (-not `$r.Succeeded) { throw `$r.Message }" | Out-Null

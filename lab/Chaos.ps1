@@ -90,9 +90,10 @@ New-HaServiceResource web -StartCommand true -StopCommand true -CheckCommand tru
 "@ | Out-Null
     Start-LabAgent $lab node1
     Invoke-InLab $lab node2 "Join-HaCluster -NodeName node2 -Path $($lab.Addresses.node2):7353 -KeyFile '$root/lab.key' -Peer $($lab.Addresses.node1):7353 | Out-Null" | Out-Null
+    # node2's agent runs before the witness joins: adding a member needs a majority of the members.
+    Start-LabAgent $lab node2
     Invoke-InLab $lab witness "Join-HaCluster -NodeName witness -Path $($lab.Addresses.witness):7353 -KeyFile '$root/lab.key' -Peer $($lab.Addresses.node1):7353 -Witness | Out-Null" | Out-Null
     Remove-Item "$root/lab.key"
-    Start-LabAgent $lab node2
     Start-LabAgent $lab witness
     Invoke-InLab $lab node1 "Expand-HaResource web node2 -Priority 2 -Address $($lab.Addresses.node2) | Out-Null; if (-not (Start-HaResource web).Succeeded) { throw 'start failed' }" | Out-Null
     $null = Wait-LabCondition -Seconds 30 -Because 'node2 has the extended hierarchy' { ((Get-LabState $lab node2).resources | Where-Object tag -EQ 'web-ip').nodes.node2 }

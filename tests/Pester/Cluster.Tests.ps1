@@ -39,10 +39,11 @@ New-HaRoute53Resource web-dns app.corp.example -HostedZoneId $($lab.ZoneId) -IpR
 New-HaServiceResource web -StartCommand 'bash $flags/start.sh' -StopCommand 'true' -CheckCommand 'true' -DependsOn web-dns | Out-Null
 "@ | Out-Null
     Start-LabAgent $lab node1
+    # Each member's agent runs before the next member joins: adding a member needs a majority of the members.
     Invoke-InLab $lab node2 "Join-HaCluster -NodeName node2 -Path $($lab.Addresses.node2):7353 -KeyFile '$root/lab.key' -Peer $($lab.Addresses.node1):7353 | Out-Null" | Out-Null
+    Start-LabAgent $lab node2
     Invoke-InLab $lab witness "Join-HaCluster -NodeName witness -Path $($lab.Addresses.witness):7353 -KeyFile '$root/lab.key' -Peer $($lab.Addresses.node1):7353 -Witness | Out-Null" | Out-Null
     Remove-Item "$root/lab.key"
-    Start-LabAgent $lab node2
     Start-LabAgent $lab witness
     Invoke-InLab $lab node1 "Expand-HaResource web node2 -Priority 2 -Address $($lab.Addresses.node2) | Out-Null; if (-not (Start-HaResource web).Succeeded) { throw 'start failed' }" | Out-Null
     $null = Wait-LabCondition -Seconds 30 -Because 'node2 has the extended hierarchy' {
@@ -272,6 +273,31 @@ Stop-Process -Id $($lab.Agents.node1.Process.Id) -Force
             $back = Invoke-InLab $lab witness "(Invoke-Switchover web -ToNode node1 -Force).Succeeded"
             $back | Should -Be 'True'
         }
+    }
+
+    It '◆ rule 11: a configuration change on the isolated side is refused with the reason; after the heal no accepted change is lost' {
+        Get-Owner | Should -Be 'node1'
+        $define = { param($tag) "try { New-HaServiceResource $tag -StartCommand true -StopCommand true -CheckCommand true -ErrorAction Stop | Out-Null; 'accepted' } catch { `$_.Exception.Message }" }
+        Set-ClusterLabLink $lab node2 down
+        try {
+            $refused = Invoke-InLab $lab node2 (& $define 'lost')
+            $refused | Should -Match 'needs a majority of the 3 members \(2\)'
+            $refused | Should -Match "'node1': not reachable"
+            Invoke-InLab $lab node1 (& $define 'kept') | Should -Be 'accepted'
+        }
+        finally { Set-ClusterLabLink $lab node2 up }
+        $null = Wait-LabCondition -Seconds 30 -Because 'node2 adopts the change the majority accepted' {
+            (Get-LabState $lab node2).resources | Where-Object tag -EQ 'kept'
+        }
+        foreach ($n in 'node1', 'node2', 'witness') {
+            (Get-LabState $lab $n).resources | Where-Object tag -EQ 'lost' | Should -BeNullOrEmpty -Because "$n never stored the refused change"
+        }
+        (Get-LabEvents $lab node2 | Where-Object { $_.action -eq 'configuration' -and $_.outcome -eq 'refused' } | Select-Object -Last 1).rule | Should -Be 'configuration-needs-quorum'
+        Invoke-InLab $lab node1 "Remove-HaResource kept -Confirm:`$false | Out-Null" | Out-Null
+        $null = Wait-LabCondition -Seconds 30 -Because 'every member has the removal' {
+            -not ('node2', 'witness' | Where-Object { (Get-LabState $lab $_).resources | Where-Object tag -EQ 'kept' })
+        }
+        Get-Owner | Should -Be 'node1'
     }
 
     It '5. a wrong key, a replayed message, a message for another member and a garbage frame are rejected and logged; the agent survives' {

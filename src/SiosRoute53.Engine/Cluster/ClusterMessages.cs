@@ -8,6 +8,8 @@ public static class MessageTypes
 {
     public const string Heartbeat = "heartbeat";
     public const string GetConfig = "getConfig";
+    public const string ProposeConfig = "proposeConfig";
+    public const string SettleConfig = "settleConfig";
     public const string Config = "config";
     public const string Join = "join";
     public const string PeerStatus = "peerStatus";
@@ -63,9 +65,9 @@ public sealed record ClusterConfig(
     public static ClusterConfig Of(NodeState state) =>
         new(state.ClusterName, state.ConfigRevision, state.ConfigAuthor, state.Members, state.Resources, state.Dependencies);
 
-    /// <summary>True when this configuration should replace <paramref name="state"/>'s: a higher revision, or the same from a later author name.</summary>
+    /// <summary>True when this committed configuration should replace <paramref name="state"/>'s: a higher revision (never the same one from another author: that is a conflict).</summary>
     public bool IsNewerThan(NodeState state) =>
-        Revision > state.ConfigRevision || (Revision == state.ConfigRevision && string.CompareOrdinal(Author, state.ConfigAuthor) > 0);
+        ConfigQuorum.Compare(state.ConfigRevision, state.ConfigAuthor, Revision, Author) == ConfigComparison.Adopt;
 }
 
 public sealed record JoinBody(string Name, List<string> Paths, MemberRole Role = MemberRole.Node);

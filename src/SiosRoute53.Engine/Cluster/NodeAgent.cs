@@ -186,6 +186,31 @@ public sealed class NodeAgent
             }
             case MessageTypes.GetConfig:
                 return Reply(MessageTypes.Config, ClusterConfig.Of(_store.Read()));
+            case MessageTypes.ProposeConfig:
+            {
+                var proposal = request.BodyAs<ConfigProposal>();
+                if (!proposal.Proposer.Equals(request.From, StringComparison.OrdinalIgnoreCase))
+                    throw new ProtocolException($"a configuration change proposed by '{proposal.Proposer}' came from '{request.From}'");
+                var vote = _store.Update(s => ConfigQuorum.Vote(s, proposal) is var v && v.Stored ? (s with { PendingConfig = proposal }, v) : (s, v));
+                _events.Record(null, "configuration", vote.Stored ? "stored" : "refused",
+                    vote.Stored ? $"Stored configuration revision {proposal.Config.Revision} proposed by '{proposal.Proposer}' until it is committed or given up."
+                                : $"Refused configuration revision {proposal.Config.Revision} proposed by '{proposal.Proposer}': {vote.Reason}.",
+                    rule: PlannerRule.ConfigurationNeedsQuorum);
+                return Reply(MessageTypes.Ok, vote);
+            }
+            case MessageTypes.SettleConfig:
+            {
+                var settle = request.BodyAs<ConfigSettleBody>();
+                var held = _store.Update(s => s.PendingConfig is { } p && p.Id == settle.Id && p.Proposer.Equals(request.From, StringComparison.OrdinalIgnoreCase)
+                    ? ((settle.Commit && s.ConfigRevision == p.BaseRevision ? ClusterService.Adopt(s, p.Config) : s) with { PendingConfig = null }, p)
+                    : (s, (ConfigProposal?)null));
+                if (held is not null)
+                    _events.Record(null, "configuration", settle.Commit ? "updated" : "dropped",
+                        settle.Commit ? $"'{held.Proposer}' committed configuration revision {held.Config.Revision}: adopted ({held.Config.Members.Count} member(s), {held.Config.Resources.Count} resource(s))."
+                                      : $"'{held.Proposer}' gave up configuration revision {held.Config.Revision} (it did not reach a majority): dropped.",
+                        rule: PlannerRule.ConfigurationNeedsQuorum);
+                return Reply(MessageTypes.Ok, new ErrorBody(held is null ? "not held" : "settled"));
+            }
             case MessageTypes.Join:
             {
                 var join = request.BodyAs<JoinBody>();

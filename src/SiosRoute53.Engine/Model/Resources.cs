@@ -112,8 +112,15 @@ public sealed record NodeState
 
     public ClusterMember? Member(string name) => Members.FirstOrDefault(m => m.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>A change to the configuration proposed by another member that this node stored and that is not decided yet.</summary>
+    public Cluster.ConfigProposal? PendingConfig { get; init; }
+
+    /// <summary>Marks a change made on this node: the store writes it only once a majority of the members stored it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool LocalConfigChange { get; init; }
+
     /// <summary>This state after a change to the cluster-wide configuration made on this node.</summary>
-    public NodeState ConfigChanged() => this with { ConfigRevision = ConfigRevision + 1, ConfigAuthor = NodeName };
+    public NodeState ConfigChanged() => this with { ConfigRevision = ConfigRevision + 1, ConfigAuthor = NodeName, LocalConfigChange = true };
 
     public NodeState WithStatus(ResourceStatus status)
     {

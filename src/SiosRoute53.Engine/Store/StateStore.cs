@@ -33,9 +33,17 @@ public sealed class StateStore
     {
         Directory = System.IO.Path.GetFullPath(directory);
         _time = time ?? TimeProvider.System;
+        CommitConfig = (current, next, record) => Cluster.ConfigCommitter.Commit(this, current, next, record);
     }
 
     public string Directory { get; }
+    public TimeProvider Time => _time;
+
+    /// <summary>
+    /// Commits a configuration change made on this node (current, next, record an event): returns the state to write or
+    /// throws to change nothing. By default <see cref="Cluster.ConfigCommitter.Commit"/>: a majority of the members must store it.
+    /// </summary>
+    public Func<NodeState, NodeState, Action<HaEvent>, NodeState> CommitConfig { get; init; }
     public string StatePath => System.IO.Path.Combine(Directory, "state.json");
     public string EventsPath => System.IO.Path.Combine(Directory, "events.jsonl");
     private string LockPath => System.IO.Path.Combine(Directory, "state.lock");
@@ -106,13 +114,26 @@ public sealed class StateStore
     /// Reads, changes and writes the document under the store lock. <paramref name="change"/> may throw to change
     /// nothing. Returns what <paramref name="change"/> returned.
     /// </summary>
+    /// <remarks>
+    /// A change to the cluster-wide configuration made here (<see cref="NodeState.ConfigChanged"/>) is written only
+    /// once a majority of the members stored it (<see cref="Cluster.ConfigCommitter"/>); else it throws and nothing changes.
+    /// </remarks>
     public T Update<T>(Func<NodeState, (NodeState State, T Result)> change)
     {
-        using var _ = AcquireLock();
-        var current = Read();
-        var (next, result) = change(current);
-        if (!ReferenceEquals(next, current)) Write(next with { Revision = current.Revision + 1 });
-        return result;
+        var events = new List<HaEvent>();
+        try
+        {
+            using var _ = AcquireLock();
+            var current = Read();
+            var (next, result) = change(current);
+            if (next.LocalConfigChange) next = CommitConfig(current, next with { LocalConfigChange = false }, events.Add);
+            if (!ReferenceEquals(next, current)) Write(next with { Revision = current.Revision + 1 });
+            return result;
+        }
+        finally
+        {
+            if (events.Count > 0) Append(events.ToArray());
+        }
     }
 
     public void Update(Func<NodeState, NodeState> change) => Update(s => (change(s), 0));
