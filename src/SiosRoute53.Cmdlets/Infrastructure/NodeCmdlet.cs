@@ -101,6 +101,7 @@ public abstract class NodeCmdlet : AsyncCmdlet
                 HaErrorKind.ConfigurationInvalid => ErrorCategory.InvalidData,
                 HaErrorKind.OwnershipLost => ErrorCategory.ResourceExists,
                 HaErrorKind.ActionFailed => ErrorCategory.InvalidResult,
+                HaErrorKind.QuorumMissing => ErrorCategory.ConnectionError,
                 _ => ErrorCategory.NotSpecified,
             }),
             SiosRoute53.Cluster.PeerRequestException => ("PeerUnreachable", ErrorCategory.ConnectionError),

@@ -5,7 +5,11 @@ using SiosRoute53.Tunables;
 namespace SiosRoute53.Cluster;
 
 /// <summary>A configuration change that did not reach a majority of the members: nothing changed anywhere.</summary>
-public sealed class ConfigurationNotCommittedException(string message) : Exception(message);
+public sealed class ConfigurationNotCommittedException(string message) : HaException(message)
+{
+    public override string ErrorId => "ConfigurationNotCommitted";
+    public override HaErrorKind Kind => HaErrorKind.QuorumMissing;
+}
 
 /// <summary>
 /// A proposed configuration change: revision <see cref="Config"/>.Revision on top of the committed revision

@@ -10,6 +10,7 @@ public enum HaErrorKind
     ConfigurationInvalid,
     ActionFailed,
     OwnershipLost,
+    QuorumMissing,
 }
 
 /// <summary>
