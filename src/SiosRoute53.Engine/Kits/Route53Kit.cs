@@ -91,12 +91,10 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                     return new KitResult($"{name} already holds {address} and is owned by this node; nothing to change.", (int)client.CallCount);
 
                 bool ours = mark is not null && mark.Cluster == context.ClusterName;
-                // A claim must be strictly newer than another node's mark: an older one (this node was paused or cut off
-                // while that node took over) or an equal one (both chose the same generation without hearing each
-                // other) loses to the node the record names, and this node stands down.
-                if (ours && mark!.Node != context.NodeName && OwnershipMark.ClaimedGeneration is { } claim && mark.Generation >= claim)
+                // A node whose claim is older than the mark's (it was paused or cut off while another took over) stands down.
+                if (ours && mark!.Node != context.NodeName && OwnershipMark.ClaimedGeneration is { } claim && mark.Generation > claim)
                     throw new OwnershipLostException(
-                        $"{name} is owned by node '{mark.Node}' with ownership generation {mark.Generation}, not older than this node's claim ({claim}); " +
+                        $"{name} is owned by node '{mark.Node}' with ownership generation {mark.Generation}, newer than this node's claim ({claim}); " +
                         "nothing was changed and this node stands down.") { ApiCalls = (int)client.CallCount };
                 if (recovering && ours && mark!.Node != context.NodeName && !Holds(a, address))
                     throw new OwnershipLostException(

@@ -204,31 +204,6 @@ public sealed class OwnershipGenerationTests
     }
 
     [Fact]
-    public async Task Two_claims_with_the_same_generation_leave_the_record_with_the_node_it_names()
-    {
-        var server = await TestServer.StartAsync(TimeSpan.FromMilliseconds(50));
-        await using var _ = server;
-        var zone = await server.CreateZoneAsync();
-        using var node1 = new NodeLab(server, "node1", address: "10.0.1.10");
-        using var node2 = new NodeLab(server, "node2", address: "10.0.2.10");
-        await node1.CreateSeedHierarchyAsync(zone);
-        await node2.CreateSeedHierarchyAsync(zone);
-
-        // node1 took over with generation 4; node2, back from a partition without having heard it, claims 4 too.
-        using (OwnershipMark.ClaimGeneration(4))
-            Assert.True((await node1.Manager.StartAsync("web-dns", node1.Options(), default)).Succeeded);
-        HaOperationResult late;
-        using (OwnershipMark.ClaimGeneration(4))
-            late = await node2.Manager.StartAsync("web-dns", node2.Options(), default);
-
-        Assert.False(late.Succeeded);
-        Assert.Contains("owned by node 'node1' with ownership generation 4", late.Message);
-        Assert.Equal(ResourceState.OSU, node2.StateOf("web-dns"));
-        using var client = server.Client();
-        Assert.Equal("10.0.1.10", (await client.GetRecordSetsAsync(zone.Id, "app.corp.example.", "A")).Single().Values.Single());
-    }
-
-    [Fact]
     public async Task An_operators_start_takes_the_generation_after_the_marks()
     {
         var server = await TestServer.StartAsync(TimeSpan.FromMilliseconds(50));
