@@ -361,16 +361,22 @@ function Send([byte[]] `$bytes) {
         Set-Content $tunablesPath ($baseTunables + "QUORUM_MODE=none`nWITNESS_MODE=none`n")
         $helpers = Join-Path $PSScriptRoot 'TestHelpers.psm1'
         $winners = foreach ($round in 1..5) {
-            foreach ($n in 'node1', 'node2') { Invoke-InLab $lab $n "Stop-HaResource web-ip -Force | Out-Null" | Out-Null }
+            foreach ($n in 'node1', 'node2') {
+                Invoke-InLab $lab $n "Stop-HaResource web-ip -Force | Out-Null" | Out-Null
+                Get-LabResourceState $lab $n web-dns | Should -Not -Be 'ISP' -Because "round $round starts with web-dns out of service on $n"
+            }
             # The record as a dead third node of the cluster left it.
             Invoke-InLab $lab client @"
 Import-Module '$helpers'
 Set-TestRecord ([pscustomobject]@{ Endpoint = '$($lab.ServerEndpoint)' }) '$($lab.ZoneId)' 'app.corp.example.' '10.53.0.99'
 "@ | Out-Null
-            $at = [DateTime]::UtcNow.AddSeconds(3).ToString('o')
-            $race = "while ([DateTime]::UtcNow -lt [DateTime]::Parse('$at').ToUniversalTime()) { }; `$r = Start-HaResource web-dns -ErrorAction SilentlyContinue; `"`$(`$r.Succeeded)|`$(`$r.Message)`""
+            # Both processes load the engine first, then wait for the same instant: a start that only begins after
+            # the other finished would legitimately move the record (an operator's start), which is not this race.
+            $at = [DateTime]::UtcNow.AddSeconds(8).ToString('o')
+            $race = "Get-HaResource web-dns | Out-Null; `$late = [DateTime]::UtcNow -ge [DateTime]::Parse('$at').ToUniversalTime(); while ([DateTime]::UtcNow -lt [DateTime]::Parse('$at').ToUniversalTime()) { }; `$r = Start-HaResource web-dns -ErrorAction SilentlyContinue; `"`$(`$r.Succeeded)|`$(`$r.Message)|late=`$late`""
             $both = 'node1', 'node2' | ForEach-Object { Start-InLab $lab $_ $race }
             $results = $both | ForEach-Object { Wait-InLab $_ }
+            $results.Output | Should -Not -Match 'late=True' -Because "round $round must start both at the same instant: $($results.Output -join ' / ')"
             $succeeded = @($results | Where-Object { $_.Output -like 'True|*' })
             $succeeded.Count | Should -Be 1 -Because "round $round`: $($results.Output -join ' / ')"
             ($results | Where-Object { $_.Output -like 'False|*' }).Output | Should -Match 'stands down|owned by'

@@ -75,8 +75,8 @@ public sealed class ActionExecutor
         }
     }
 
-    /// <summary>Quorum is back: a fence command may run again at the next loss.</summary>
-    public void QuorumRegained() => Remember(m => m with { FenceCommandRun = false });
+    /// <summary>Quorum is back: a fence command may run again at the next loss; a fenced hierarchy waits a dead time from now (rule 2).</summary>
+    public void QuorumRegained() => Remember(m => m with { FenceCommandRun = false, QuorumBackAt = _time.GetUtcNow() });
 
     /// <summary>Quorum is lost: a check round or a takeover in progress is cancelled (it may wait on Route 53 this node can no longer reach).</summary>
     public void QuorumLost() => CancelCancellable();

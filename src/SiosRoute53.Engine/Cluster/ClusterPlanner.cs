@@ -8,7 +8,11 @@ public static class PlannerRule
 {
     /// <summary>Seed §5-1: without quorum, QUORUM_LOSS_ACTION (osu: out of service here; fastkill/fastboot: the command).</summary>
     public const string FenceOnQuorumLoss = "fence-on-quorum-loss";
-    /// <summary>Rule 2: hierarchies fenced with osu come back on the best node by priority once quorum returns.</summary>
+    /// <summary>
+    /// Rule 2: hierarchies fenced with osu come back on the best node by priority once quorum returns, and only once
+    /// this node has had quorum for a full dead time and hears every node a live peer hears (an owner on the other
+    /// side of the healed partition is heard before anything is restored).
+    /// </summary>
     public const string RestoreAfterQuorum = "restore-after-quorum";
     /// <summary>A live owner's death: the next live node by priority with quorum takes its hierarchies over.</summary>
     public const string TakeOverFromDeadOwner = "takeover-dead-owner";
@@ -99,6 +103,9 @@ public sealed record AgentMemory
 
     /// <summary>Has heard its peers with quorum since it started (the first plan stands down where another node took over).</summary>
     public bool Settled { get; init; }
+
+    /// <summary>When this node last regained quorum after losing it (null: it has not lost it since it started).</summary>
+    public DateTimeOffset? QuorumBackAt { get; init; }
 
     public long GenerationOf(string tag) => Generations.GetValueOrDefault(tag);
 }
@@ -250,6 +257,12 @@ public static class ClusterPlanner
             return;
         }
 
+        if (rule == PlannerRule.RestoreAfterQuorum && UnheardOwnerMayExist(input, root) is { } unsure)
+        {
+            plan.Add(new PlannedAction(PlanKind.Hold, root, PlannerRule.RestoreAfterQuorum, $"{why}; {unsure}") { Peer = peerName });
+            return;
+        }
+
         if (rule != PlannerRule.RestoreAfterQuorum && input.Settings.WitnessMode == WitnessMode.RemoteVerify
             && input.Peers.Alive.FirstOrDefault(p => !p.Name.Equals(peerName, StringComparison.OrdinalIgnoreCase) && p.Hears.Contains(peerName!)) is { } witness)
         {
@@ -280,6 +293,25 @@ public static class ClusterPlanner
         plan.Add(new PlannedAction(PlanKind.TakeOver, root, rule,
             $"{why}; this node is next by priority and has quorum ({input.Quorum.Reason}): taking it over with ownership generation {generation}.")
         { Generation = generation, Peer = peerName });
+    }
+
+    /// <summary>
+    /// Why restoring <paramref name="root"/> after quorum returned must wait, or null: a node of the hierarchy that a
+    /// live peer hears and this node does not (it may have taken the hierarchy over meanwhile, with a generation this
+    /// node has not heard), or quorum back for less than the dead time (every reachable member is heard within it).
+    /// </summary>
+    private static string? UnheardOwnerMayExist(PlannerInput input, string root)
+    {
+        var definition = input.State.Find(root);
+        var unheard = input.Peers.Alive.OrderBy(p => p.Name, StringComparer.Ordinal)
+            .SelectMany(p => p.Hears.Where(h => !h.Equals(input.Self, StringComparison.OrdinalIgnoreCase) && !input.Peers.IsAlive(h)
+                && input.State.Member(h)?.Role == MemberRole.Node && definition?.Nodes.ContainsKey(h) == true).Select(h => (Peer: p.Name, Node: h)))
+            .OrderBy(x => x.Node, StringComparer.Ordinal).FirstOrDefault();
+        if (unheard.Node is not null)
+            return $"'{unheard.Peer}' hears '{unheard.Node}', which this node has not heard yet: waiting to hear it before restoring '{root}' (it may own it by now).";
+        if (input.Memory.QuorumBackAt is { } back && input.Now < back + input.Settings.DeadAfter)
+            return $"waiting until {(back + input.Settings.DeadAfter):HH:mm:ss.fff} (one dead time after quorum returned) to hear every reachable member before restoring '{root}'.";
+        return null;
     }
 
     /// <summary>The generation a new owner of <paramref name="root"/> claims: above any this node knows, its own or a peer's, live or dead.</summary>

@@ -51,9 +51,13 @@ public sealed class RequestBudget
         : Environment.UserName == "root" ? "/run/siosroute53"
         : Path.Combine(Path.GetTempPath(), "siosroute53-" + Environment.UserName);
 
-    /// <summary>The node-wide budget for one endpoint and rate.</summary>
-    public static RequestBudget For(Uri endpoint, double requestsPerSecond)
+    /// <summary>
+    /// The node-wide budget for one endpoint and rate; on a clock other than the system's (a test's) the client's
+    /// own budget on that clock, since slots on two clocks cannot share a file.
+    /// </summary>
+    public static RequestBudget For(Uri endpoint, double requestsPerSecond, TimeProvider? time = null)
     {
+        if (time is not null && time != TimeProvider.System) return new RequestBudget(requestsPerSecond, null, time);
         string authority = endpoint.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
         string rate = requestsPerSecond.ToString("0.###", CultureInfo.InvariantCulture);
         string key = authority + "|" + rate;

@@ -68,7 +68,7 @@ public sealed class Route53Client : IRoute53Client, IDisposable
             _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
             _ownsHttp = true;
         }
-        _budget = options.RequestsPerSecond > 0 ? RequestBudget.For(options.Endpoint, options.RequestsPerSecond) : null;
+        _budget = options.RequestsPerSecond > 0 ? RequestBudget.For(options.Endpoint, options.RequestsPerSecond, options.Time) : null;
     }
 
     public long CallCount => Interlocked.Read(ref _calls);

@@ -130,6 +130,17 @@ public sealed class ClusterPlannerTests
             Input(Cluster("node1"), memory: Settled(m => m with { Fenced = Set("web") }), peers: new[] { Peer("node2", hears: new[] { "node1" }), Peer("witness", role: MemberRole.Witness, hears: new[] { "node1", "node2" }) }),
             (PlanKind.TakeOver, "web", PlannerRule.RestoreAfterQuorum)),
 
+        ["Rule 2: a node that regained quorum does not restore while a live peer hears a node it has not heard yet"] = new(
+            Input(Cluster("node2"), memory: Settled(m => m with { Fenced = Set("web"), Generations = Generation("web", 3) }),
+                peers: new[] { Peer("node1", alive: false, web: ResourceState.OSU), Peer("witness", role: MemberRole.Witness, hears: new[] { "node1", "node2" }) }),
+            (PlanKind.Hold, "web", PlannerRule.RestoreAfterQuorum)),
+        ["Rule 2: a fenced hierarchy waits one dead time after quorum returns, then comes back"] = new(
+            Input(Cluster("node1"), memory: Settled(m => m with { Fenced = Set("web"), QuorumBackAt = Now.AddSeconds(-2) }), peers: new[] { Peer("node2"), Peer("witness", role: MemberRole.Witness) }),
+            (PlanKind.Hold, "web", PlannerRule.RestoreAfterQuorum)),
+        ["Rule 2: a dead time after quorum returned, with every node heard, the fenced hierarchy comes back"] = new(
+            Input(Cluster("node1"), memory: Settled(m => m with { Fenced = Set("web"), QuorumBackAt = Now.AddSeconds(-3) }), peers: new[] { Peer("node2"), Peer("witness", role: MemberRole.Witness, hears: new[] { "node1", "node2" }) }),
+            (PlanKind.TakeOver, "web", PlannerRule.RestoreAfterQuorum)),
+
         // ---- rule 3: the intent to own --------------------------------------------------------------------------
         ["Rule 3: a node that died while bringing a hierarchy in service (it announced it) is taken over"] = new(
             Input(Cluster("node1"), peers: new[] { Peer("node2", alive: false, web: ResourceState.OSU, generation: 3, claim: OwnershipClaim.Restoring), Peer("witness", role: MemberRole.Witness) }),
@@ -184,6 +195,14 @@ public sealed class ClusterPlannerTests
         ["Seen: after a full partition heals, the fenced hierarchy comes back without an operator"] = new(
             Input(Cluster("node1"), memory: Settled(m => m with { Fenced = Set("web"), Generations = Generation("web", 1) }), peers: new[] { Peer("node2", web: ResourceState.OSU), Peer("witness", role: MemberRole.Witness) }),
             (PlanKind.TakeOver, "web", PlannerRule.RestoreAfterQuorum)),
+        ["Seen: after a cut link heals, the fenced side hears the witness before the owner and waits for the owner"] = new(
+            Input(Cluster("node2"), memory: Settled(m => m with { Fenced = Set("web"), Generations = Generation("web", 3), QuorumBackAt = Now }),
+                peers: new[] { Peer("node1", alive: false, web: ResourceState.OSU), Peer("witness", role: MemberRole.Witness, hears: new[] { "node1" }) }),
+            (PlanKind.Hold, "web", PlannerRule.RestoreAfterQuorum)),
+        ["Seen: once it hears the owner that took over meanwhile, the fenced side forgets its fence"] = new(
+            Input(Cluster("node2"), memory: Settled(m => m with { Fenced = Set("web"), Generations = Generation("web", 3), QuorumBackAt = Now }),
+                peers: new[] { Peer("node1", web: ResourceState.ISP, generation: 4), Peer("witness", role: MemberRole.Witness, hears: new[] { "node1", "node2" }) }),
+            (PlanKind.ForgetFenced, "web", PlannerRule.RestoreAfterQuorum)),
         ["Seen: a paused owner (SIGSTOP for twice the dead time) wakes up and stands down at once"] = new(
             Input(Cluster("node1", ResourceState.ISP), memory: Settled(m => m with { Generations = Generation("web", 3) }), peers: new[] { Peer("node2", web: ResourceState.ISP, generation: 4), Peer("witness", role: MemberRole.Witness) }),
             (PlanKind.StandDown, "web", PlannerRule.StandDownStaleGeneration)),
