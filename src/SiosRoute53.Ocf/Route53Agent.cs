@@ -4,6 +4,7 @@ using System.Net;
 using SiosRoute53.Aws;
 using SiosRoute53.Kits;
 using SiosRoute53.Route53;
+using SiosRoute53.Model;
 using SiosRoute53.Tunables;
 
 namespace SiosRoute53.Ocf;
@@ -195,7 +196,7 @@ public sealed class Route53Agent(IReadOnlyDictionary<string, string> environment
             }
             var context = KitBridge.Context(settings, Instance, node, cluster, address, zoneName, tunables, new KitEnvironment { Route53 = host.Route53, Time = host.Time }, NarrateTo("validate-all"));
             try { await _kit.ValidateAsync(context, cancellationToken); }
-            catch (ArgumentException e) { throw new AgentParameterException(e.Message); }
+            catch (Exception e) when (e is HaArgumentException or DefinitionException) { throw new AgentParameterException(e.Message); }
             return new OcfDecision(OcfExitCode.Success, "valid", $"{settings.RecordName} in zone {zoneName} ({settings.HostedZoneId}) would hold {address} on node '{node}' of cluster '{cluster}'.");
         }
         catch (AgentParameterException e) { return new OcfDecision(e.ExitCode, "bad-parameter", e.Message); }
