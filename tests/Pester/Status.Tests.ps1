@@ -145,8 +145,16 @@ Describe 'Get-HaStatus on a node of a cluster whose agents are not running' {
     BeforeAll {
         $port = Get-Random -Minimum 40000 -Maximum 50000
         New-HaCluster -Name lab -NodeName ip-10-0-1-10 -Path "127.0.0.1:$port" | Out-Null
-        Add-HaNode -Name ip-10-0-2-10 -Path "127.0.0.1:$($port + 1)" -WarningAction SilentlyContinue | Out-Null
-        Add-HaNode -Name witness-a -Path "127.0.0.1:$($port + 2)" -Witness | Out-Null
+        # No agent runs here, so no member can store a change: members are added as QUORUM_MODE=none commits them
+        # (locally, with a warning event); the status itself is read with the majority rule of the test's tunables.
+        $noQuorum = Join-Path $TestDrive 'no-quorum'
+        Set-Content $noQuorum 'QUORUM_MODE=none'
+        $env:SIOSR53_TUNABLES = $noQuorum
+        try {
+            Add-HaNode -Name ip-10-0-2-10 -Path "127.0.0.1:$($port + 1)" -WarningAction SilentlyContinue -TunablesPath $noQuorum | Out-Null
+            Add-HaNode -Name witness-a -Path "127.0.0.1:$($port + 2)" -Witness -WarningAction SilentlyContinue -TunablesPath $noQuorum | Out-Null
+        }
+        finally { Remove-Item Env:SIOSR53_TUNABLES }
         $status = Get-HaStatus -SkipRecord
     }
 
