@@ -129,9 +129,12 @@ Describe 'A two-node cluster with a witness, in network namespaces' -Skip:([bool
         $null = Wait-LabCondition -Seconds 60 -Because 'node2 takes web over' { (Get-LabResourceState $lab node2 web) -eq 'ISP' }
         $takeover = ([DateTime]::UtcNow - $killed).TotalSeconds
         Get-RecordAddress | Should -Be $lab.Addresses.node2
+        # The takeover's event is appended just after the state that says ISP: wait for it rather than race it.
+        $done = Wait-LabCondition -Seconds 10 -Because 'node2 records the takeover' {
+            Get-LabEvents $lab node2 | Where-Object { $_.action -eq 'failover' -and $_.outcome -eq 'success' -and $_.tag -eq 'web' } | Select-Object -Last 1
+        }
         $events = Get-LabEvents $lab node2
         $lost = $events | Where-Object { $_.action -eq 'heartbeat' -and $_.outcome -eq 'lost' -and $_.message -match "'node1'" } | Select-Object -Last 1
-        $done = $events | Where-Object { $_.action -eq 'failover' -and $_.outcome -eq 'success' -and $_.tag -eq 'web' } | Select-Object -Last 1
         $lost | Should -Not -BeNullOrEmpty
         $done | Should -Not -BeNullOrEmpty
         $detection = ([DateTimeOffset]$lost.time - [DateTimeOffset]$killed).TotalSeconds
