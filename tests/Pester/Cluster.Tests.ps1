@@ -373,11 +373,14 @@ function Send([byte[]] `$bytes) {
 Import-Module '$helpers'
 Set-TestRecord ([pscustomobject]@{ Endpoint = '$($lab.ServerEndpoint)' }) '$($lab.ZoneId)' 'app.corp.example.' '10.53.0.99'
 "@ | Out-Null
-            # Both processes load the engine first, then wait for the same instant: a start that only begins after
-            # the other finished would legitimately move the record (an operator's start), which is not this race.
-            $at = [DateTime]::UtcNow.AddSeconds(8).ToString('o')
-            $race = "Get-HaResource web-dns | Out-Null; `$late = [DateTime]::UtcNow -ge [DateTime]::Parse('$at').ToUniversalTime(); while ([DateTime]::UtcNow -lt [DateTime]::Parse('$at').ToUniversalTime()) { }; `$r = Start-HaResource web-dns -ErrorAction SilentlyContinue; `"`$(`$r.Succeeded)|`$(`$r.Message)|late=`$late`""
+            # Both processes load the engine first, say so, then spin until the test lets them go at once: a start
+            # that only begins after the other finished would legitimately move the record (an operator's start),
+            # which is not this race. A barrier rather than a clock instant, so a slow start-up cannot make one late.
+            $go = Join-Path $flags "go.$round"
+            $race = "Get-HaResource web-dns | Out-Null; New-Item -ItemType File (Join-Path '$flags' (`"ready.$round.`" + [Environment]::ProcessId)) | Out-Null; `$until = [DateTime]::UtcNow.AddSeconds(120); while (-not [IO.File]::Exists('$go') -and [DateTime]::UtcNow -lt `$until) { }; `$late = -not [IO.File]::Exists('$go'); `$r = Start-HaResource web-dns -ErrorAction SilentlyContinue; `"`$(`$r.Succeeded)|`$(`$r.Message)|late=`$late`""
             $both = 'node1', 'node2' | ForEach-Object { Start-InLab $lab $_ $race }
+            $null = Wait-LabCondition -Seconds 110 -Because "round $round`: both racers have loaded the engine" { @(Get-ChildItem $flags -Filter "ready.$round.*").Count -ge 2 }
+            New-Item -ItemType File $go | Out-Null
             $results = $both | ForEach-Object { Wait-InLab $_ }
             $results.Output | Should -Not -Match 'late=True' -Because "round $round must start both at the same instant: $($results.Output -join ' / ')"
             $succeeded = @($results | Where-Object { $_.Output -like 'True|*' })
