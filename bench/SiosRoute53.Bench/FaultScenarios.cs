@@ -51,25 +51,6 @@ internal static class FaultScenarios
         public IReadOnlyList<InterfaceAddress> Addresses() => new[] { new InterfaceAddress("eth0", IPAddress.Parse("10.0.1.10"), true, true) };
     }
 
-    /// <summary>Turns a fault on the moment the change has been accepted.</summary>
-    private sealed class AfterChange(IRoute53Client inner, Action fault) : IRoute53Client
-    {
-        public long CallCount => inner.CallCount;
-        public async Task<ChangeInfo> ChangeResourceRecordSetsAsync(string hostedZoneId, IReadOnlyList<Change> changes, string? comment = null, CancellationToken cancellationToken = default)
-        {
-            var info = await inner.ChangeResourceRecordSetsAsync(hostedZoneId, changes, comment, cancellationToken);
-            fault();
-            return info;
-        }
-        public Task<ChangeInfo> GetChangeAsync(string changeId, CancellationToken cancellationToken = default) => inner.GetChangeAsync(changeId, cancellationToken);
-        public Task<HostedZonePage> ListHostedZonesAsync(string? marker = null, int? maxItems = null, CancellationToken cancellationToken = default) => inner.ListHostedZonesAsync(marker, maxItems, cancellationToken);
-        public Task<HostedZonesByNamePage> ListHostedZonesByNameAsync(string? dnsName = null, string? hostedZoneId = null, int? maxItems = null, CancellationToken cancellationToken = default) => inner.ListHostedZonesByNameAsync(dnsName, hostedZoneId, maxItems, cancellationToken);
-        public Task<HostedZone> GetHostedZoneAsync(string hostedZoneId, CancellationToken cancellationToken = default) => inner.GetHostedZoneAsync(hostedZoneId, cancellationToken);
-        public Task<RecordSetPage> ListResourceRecordSetsAsync(string hostedZoneId, string? startRecordName = null, string? startRecordType = null, string? startRecordIdentifier = null, int? maxItems = null, CancellationToken cancellationToken = default) => inner.ListResourceRecordSetsAsync(hostedZoneId, startRecordName, startRecordType, startRecordIdentifier, maxItems, cancellationToken);
-        public Task<(HostedZone Zone, ChangeInfo Change)> CreateHostedZoneAsync(string name, string callerReference, string? comment = null, bool privateZone = false, CancellationToken cancellationToken = default) => inner.CreateHostedZoneAsync(name, callerReference, comment, privateZone, cancellationToken);
-        public Task<ChangeInfo> DeleteHostedZoneAsync(string hostedZoneId, CancellationToken cancellationToken = default) => inner.DeleteHostedZoneAsync(hostedZoneId, cancellationToken);
-    }
-
     public static async Task<(int Sent, int Throttled, double Seconds, string Outcome)> RunAsync(string scenario, string? extraTunables = null)
     {
         string dir = Directory.CreateTempSubdirectory("siosr53-faults-").FullName;
@@ -89,7 +70,7 @@ internal static class FaultScenarios
                 "dropped" => () => server.Faults.Update(f => f with { DropRate = 1 }),
                 _ => throw new ArgumentException(scenario),
             };
-            Route53ClientFactory factory = (access, t, log) => new AfterChange(
+            Route53ClientFactory factory = (access, t, log) => new AfterChangeRoute53Client(
                 new Route53Client(new StaticCredentialSource(new AwsKeys("AKIDBENCH", "bench-secret")),
                     Route53ClientOptions.From(access, log) with { RequestsPerSecond = t.Int("ROUTE53_REQUESTS_PER_SECOND") }, handler), fault);
             var context = new KitContext

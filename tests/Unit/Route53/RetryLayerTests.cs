@@ -23,25 +23,6 @@ public sealed class RetryLayerTests : IDisposable
         Directory.Delete(_runDir, true);
     }
 
-    /// <summary>Turns a server fault on the moment a change batch has been accepted.</summary>
-    private sealed class FaultAfterChange(IRoute53Client inner, Action fault) : IRoute53Client
-    {
-        public long CallCount => inner.CallCount;
-        public async Task<ChangeInfo> ChangeResourceRecordSetsAsync(string hostedZoneId, IReadOnlyList<Change> changes, string? comment = null, CancellationToken cancellationToken = default)
-        {
-            var info = await inner.ChangeResourceRecordSetsAsync(hostedZoneId, changes, comment, cancellationToken);
-            fault();
-            return info;
-        }
-        public Task<ChangeInfo> GetChangeAsync(string changeId, CancellationToken cancellationToken = default) => inner.GetChangeAsync(changeId, cancellationToken);
-        public Task<HostedZonePage> ListHostedZonesAsync(string? marker = null, int? maxItems = null, CancellationToken cancellationToken = default) => inner.ListHostedZonesAsync(marker, maxItems, cancellationToken);
-        public Task<HostedZonesByNamePage> ListHostedZonesByNameAsync(string? dnsName = null, string? hostedZoneId = null, int? maxItems = null, CancellationToken cancellationToken = default) => inner.ListHostedZonesByNameAsync(dnsName, hostedZoneId, maxItems, cancellationToken);
-        public Task<HostedZone> GetHostedZoneAsync(string hostedZoneId, CancellationToken cancellationToken = default) => inner.GetHostedZoneAsync(hostedZoneId, cancellationToken);
-        public Task<RecordSetPage> ListResourceRecordSetsAsync(string hostedZoneId, string? startRecordName = null, string? startRecordType = null, string? startRecordIdentifier = null, int? maxItems = null, CancellationToken cancellationToken = default) => inner.ListResourceRecordSetsAsync(hostedZoneId, startRecordName, startRecordType, startRecordIdentifier, maxItems, cancellationToken);
-        public Task<(HostedZone Zone, ChangeInfo Change)> CreateHostedZoneAsync(string name, string callerReference, string? comment = null, bool privateZone = false, CancellationToken cancellationToken = default) => inner.CreateHostedZoneAsync(name, callerReference, comment, privateZone, cancellationToken);
-        public Task<ChangeInfo> DeleteHostedZoneAsync(string hostedZoneId, CancellationToken cancellationToken = default) => inner.DeleteHostedZoneAsync(hostedZoneId, cancellationToken);
-    }
-
     /// <summary>The production client (node budget on, attempts from the kit's tunables) against the test server.</summary>
     private static Route53Client NodeClient(TestServer s, AwsAccessOptions access) =>
         new(new StaticCredentialSource(new AwsKeys(TestServer.AccessKey, TestServer.SecretKey)),
@@ -91,7 +72,7 @@ public sealed class RetryLayerTests : IDisposable
         var kit = new KitHarness(() => null!, zoneId: zone.ShortId, zoneName: zone.Name, tunables: "ROUTE53_CHANGEID_INTERVAL=2\nROUTE53_CHANGEID_TRY_COUNT=3\n");
         var context = kit.Context() with
         {
-            Environment = kit.Environment with { Route53 = (access, t, log) => new FaultAfterChange(NodeClient(s, access), inject) },
+            Environment = kit.Environment with { Route53 = (access, t, log) => new AfterChangeRoute53Client(NodeClient(s, access), inject) },
         };
         long before = s.Server.RequestCount;
 
