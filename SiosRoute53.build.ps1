@@ -33,8 +33,11 @@ task Clean {
 task Build {
     remove $ModuleOut
     $bin = Join-Path $ModuleOut 'bin'
-    Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.Cmdlets') -c $Configuration -o $bin "-p:Version=$Version" --nologo -v quiet
-    Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.LoadContext') -c $Configuration -o $bin "-p:Version=$Version" --nologo -v quiet
+    # Precompiled (ReadyToRun) for this platform: a scheduled health check is a short process whose time would go to
+    # the JIT compiling the engine, AWSSDK.Core and the client. The IL stays inside, so another platform still runs it.
+    $rid = [System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+    Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.Cmdlets') -c $Configuration -o $bin -r $rid --no-self-contained "-p:PublishReadyToRun=true" "-p:Version=$Version" --nologo -v quiet
+    Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.LoadContext') -c $Configuration -o $bin -r $rid --no-self-contained "-p:PublishReadyToRun=true" "-p:Version=$Version" --nologo -v quiet
     Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.Route53Server') -c $Configuration -o $ServerOut "-p:Version=$Version" --nologo -v quiet
     # The OCF agent's host, precompiled (ReadyToRun): it is one short process per monitor.
     Invoke-Dotnet publish (Join-Path $Root 'src/SiosRoute53.Ocf') -c $Configuration -o $OcfOut -r ([System.Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier) --no-self-contained "-p:PublishReadyToRun=true" "-p:Version=$Version" --nologo -v quiet

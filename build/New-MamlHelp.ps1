@@ -16,6 +16,9 @@ Add-Type -Path (Join-Path $Packages 'markdig/1.6.0/lib/net8.0/Markdig.dll')
 Import-Module (Join-Path $ModulePath 'SiosRoute53.psd1') -Force
 
 $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+# -WhatIf and -Confirm are common parameters, but a user reads SYNTAX to learn whether a cmdlet takes them: they are
+# listed (and described, from CommonParameters.md) for every cmdlet that supports ShouldProcess.
+$shouldProcess = 'WhatIf', 'Confirm'
 
 function Get-InlineText($inline) {
     $sb = [System.Text.StringBuilder]::new()
@@ -117,12 +120,15 @@ function Write-Parameter($param, $setParam, [string[]] $text) {
     $w.WriteAttributeString('aliases', $(if ($param.Aliases.Count) { $param.Aliases -join ', ' } else { 'none' }))
     $w.WriteElementString('maml', 'name', $maml, $param.Name)
     Write-Paras $text
-    $isSwitch = $param.ParameterType -eq [switch]
-    $w.WriteStartElement('command', 'parameterValue', $cmdNs)
-    $w.WriteAttributeString('required', "$(-not $isSwitch)".ToLowerInvariant())
-    $w.WriteAttributeString('variableLength', 'false')
-    $w.WriteString($param.ParameterType.Name)
-    $w.WriteEndElement()
+    # A switch takes no value: without a parameterValue, Get-Help shows [-Force], not [-Force <SwitchParameter>].
+    if ($param.ParameterType -ne [switch]) {
+        $w.WriteStartElement('command', 'parameterValue', $cmdNs)
+        $w.WriteAttributeString('required', 'true')
+        $w.WriteAttributeString('variableLength', 'false')
+        # Nullable`1 says nothing to a reader: a [DateTimeOffset?] parameter takes a DateTimeOffset.
+        $w.WriteString(([Nullable]::GetUnderlyingType($param.ParameterType) ?? $param.ParameterType).Name)
+        $w.WriteEndElement()
+    }
     $w.WriteStartElement('dev', 'type', $dev)
     $w.WriteElementString('maml', 'name', $maml, $param.ParameterType.FullName)
     $w.WriteEndElement()
@@ -153,8 +159,9 @@ foreach ($command in Get-Command -Module SiosRoute53 -CommandType Cmdlet | Sort-
     if (-not $page.Description) { $problems.Add("$($command.Name): no DESCRIPTION") }
     if (-not ($page.Examples | Where-Object Code)) { $problems.Add("$($command.Name): no example with code") }
     $own = $command.Parameters.Values | Where-Object { $_.Name -notin $common } | Sort-Object Name
+    $listed = @($own) + @($command.Parameters.Values | Where-Object Name -In $shouldProcess | Sort-Object Name)
     foreach ($p in $own) { if (-not $page.Parameters.Contains($p.Name) -or -not $page.Parameters[$p.Name].Count) { $problems.Add("$($command.Name): parameter -$($p.Name) is not documented") } }
-    foreach ($name in $page.Parameters.Keys) { if ($name -notin $own.Name) { $problems.Add("$($command.Name): documents -$name, which it does not have") } }
+    foreach ($name in $page.Parameters.Keys) { if ($name -notin $listed.Name) { $problems.Add("$($command.Name): documents -$name, which it does not have") } }
 
     $w.WriteStartElement('command', 'command', $cmdNs)
     $w.WriteAttributeString('xmlns', 'maml', $null, $maml)
@@ -171,7 +178,9 @@ foreach ($command in Get-Command -Module SiosRoute53 -CommandType Cmdlet | Sort-
     foreach ($set in $command.ParameterSets) {
         $w.WriteStartElement('command', 'syntaxItem', $cmdNs)
         $w.WriteElementString('maml', 'name', $maml, $command.Name)
-        foreach ($sp in $set.Parameters | Where-Object { $_.Name -notin $common } | Sort-Object { if ($_.Position -ge 0) { $_.Position } else { 1000 } }, { -[int]$_.IsMandatory }) {
+        $inSyntax = $set.Parameters | Where-Object { $_.Name -notin $common } | Sort-Object { if ($_.Position -ge 0) { $_.Position } else { 1000 } }, { -[int]$_.IsMandatory }
+        $inSyntax = @($inSyntax) + @($set.Parameters | Where-Object Name -In $shouldProcess | Sort-Object { $shouldProcess.IndexOf($_.Name) })
+        foreach ($sp in $inSyntax) {
             Write-Parameter $command.Parameters[$sp.Name] $sp @($page.Parameters[$sp.Name])
         }
         $w.WriteEndElement()
@@ -179,7 +188,7 @@ foreach ($command in Get-Command -Module SiosRoute53 -CommandType Cmdlet | Sort-
     $w.WriteEndElement()
 
     $w.WriteStartElement('command', 'parameters', $cmdNs)
-    foreach ($p in $own) { Write-Parameter $p $null @($page.Parameters[$p.Name]) }
+    foreach ($p in $listed) { Write-Parameter $p $null @($page.Parameters[$p.Name]) }
     $w.WriteEndElement()
 
     $w.WriteStartElement('command', 'inputTypes', $cmdNs)

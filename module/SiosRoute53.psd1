@@ -39,7 +39,7 @@
         'Test-HaResource'
     )
     VariablesToExport    = @()
-    AliasesToExport      = @()
+    AliasesToExport      = @('New-Route53Resource')
     PrivateData          = @{
         PSData = @{
             Tags       = @('Route53', 'AWS', 'HighAvailability', 'Cluster', 'LifeKeeper', 'Linux')

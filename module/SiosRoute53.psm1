@@ -13,3 +13,7 @@ $addExported = [System.Management.Automation.PSModuleInfo].GetMethod(
 foreach ($cmdlet in $inner.ExportedCmdlets.Values) {
     $addExported.Invoke($ExecutionContext.SessionState.Module, @(, $cmdlet))
 }
+
+# The names operators ask for, beside the module's own.
+Set-Alias -Name New-Route53Resource -Value New-HaRoute53Resource
+Export-ModuleMember -Alias New-Route53Resource

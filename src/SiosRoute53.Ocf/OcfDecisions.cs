@@ -62,7 +62,7 @@ public static class OcfDecisions
         OwnershipLostException => new(OcfExitCode.ErrGeneric, "another-node-won", failure.Message),
         OperationCanceledException => new(OcfExitCode.ErrGeneric, "timeout", "The start ran out of its Pacemaker timeout before the record was confirmed; nothing is claimed."),
         _ => new(OcfExitCode.ErrGeneric, "record-not-ours",
-            Message(failure) + (failure.Message.Contains("-Force", StringComparison.Ordinal) ? " Under Pacemaker: set the resource's parameter adopt=true to take the record over." : "")),
+            Message(failure) + (failure.Message.Contains("-Adopt", StringComparison.Ordinal) ? " Under Pacemaker: set the resource's parameter adopt=true to take the record over." : "")),
     };
 
     /// <summary>

@@ -40,6 +40,20 @@ Describe 'Help for <Name>' -ForEach $commands {
         }
     }
 
+    It 'shows every parameter set in SYNTAX, with -WhatIf and -Confirm when it takes them and switches as switches' {
+        @($help.Syntax.SyntaxItem).Count | Should -Be $command.ParameterSets.Count
+        $syntax = ($help.Syntax | Out-String) -replace '\s+', ' '
+        if ($command.Parameters.ContainsKey('WhatIf')) {
+            $syntax | Should -Match '\[-WhatIf\]'
+            $syntax | Should -Match '\[-Confirm\]'
+        }
+        else { $syntax | Should -Not -Match 'WhatIf' }
+        foreach ($switch in $command.Parameters.Values | Where-Object { $_.SwitchParameter -and $_.Name -notin $common }) {
+            $syntax | Should -Match "\[-$($switch.Name)\]" -Because "-$($switch.Name) is a switch"
+        }
+        $syntax | Should -Not -Match 'SwitchParameter'
+    }
+
     It 'links to about_SiosRoute53' {
         $help.RelatedLinks.NavigationLink.LinkText | Should -Contain 'about_SiosRoute53'
     }
@@ -48,5 +62,14 @@ Describe 'Help for <Name>' -ForEach $commands {
 Describe 'about_SiosRoute53' {
     It 'is found by Get-Help' {
         (Get-Help about_SiosRoute53 | Out-String) | Should -Match 'Keeps a service reachable by DNS name'
+    }
+}
+
+Describe 'about_SiosRoute53 on the cluster' {
+    It 'covers the agent, quorum, witness sizing, fencing, switchover and failover' {
+        $text = Get-Help about_SiosRoute53 | Out-String
+        foreach ($topic in 'Start-HaNode', 'QUORUM_MODE', 'Witness sizing', 'QUORUM_LOSS_ACTION', 'Invoke-Switchover', 'Failover') {
+            $text | Should -Match ([regex]::Escape($topic)) -Because "about_SiosRoute53 must explain $topic"
+        }
     }
 }

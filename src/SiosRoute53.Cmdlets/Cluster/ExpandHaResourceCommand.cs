@@ -18,8 +18,9 @@ public sealed class ExpandHaResourceCommand : NodeCmdlet
     public string Tag { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1)]
+    [Alias("Node")]
     [ArgumentCompleter(typeof(NodeNameCompleter))]
-    public string Node { get; set; } = "";
+    public string NodeName { get; set; } = "";
 
     [Parameter]
     [ValidateRange(1, 1000)]
@@ -36,10 +37,10 @@ public sealed class ExpandHaResourceCommand : NodeCmdlet
         var addresses = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (Address is not null) addresses["*"] = Address.ToString();
         foreach (DictionaryEntry e in IpAddress ?? new Hashtable()) addresses[e.Key.ToString()!] = e.Value?.ToString() ?? "";
-        if (!await OnPipelineThread(() => ShouldProcess($"hierarchy of '{Tag}' to node '{Node}' (priority {Priority})", "Extend"))) return;
+        if (!await OnPipelineThread(() => ShouldProcess($"hierarchy of '{Tag}' to node '{NodeName}' (priority {Priority})", "Extend"))) return;
         var store = new StateStore(ResolvedStateDirectory);
-        Verbose($"Asking '{Node}' to validate its own settings for '{Tag}'.");
-        await new ClusterService(store).ExtendAsync(Tag, Node, Priority, addresses, cancellationToken);
+        Verbose($"Asking '{NodeName}' to validate its own settings for '{Tag}'.");
+        await new ClusterService(store).ExtendAsync(Tag, NodeName, Priority, addresses, cancellationToken);
         foreach (var r in CreateManager().List().Where(r => Hierarchy.ResourceManager.RestoreOrder(store.Read(), Tag).Contains(r.Tag, StringComparer.OrdinalIgnoreCase)))
             Emit(r);
     }

@@ -21,6 +21,9 @@ public sealed class InvokeSwitchoverCommand : NodeCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    protected override string AfterStop =>
+        $"Follow it with Get-HaStatus or Get-HaResource {Tag} -AllNodes; if '{Tag}' ends up in service nowhere, bring it in service with Start-HaResource on the node that should have it.";
+
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         if (!await OnPipelineThread(() => ShouldProcessUnlessForced($"hierarchy '{Tag}' to {(ToNode is null ? "the next node by priority" : $"'{ToNode}'")}", "Switch over", Force)))

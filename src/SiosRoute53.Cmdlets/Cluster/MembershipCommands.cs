@@ -75,8 +75,9 @@ public sealed class JoinHaClusterCommand : NodeCmdlet
 public sealed class AddHaNodeCommand : NodeCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
+    [Alias("Name")]
     [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = "";
+    public string NodeName { get; set; } = "";
 
     [Parameter(Mandatory = true)]
     [ValidateNotNullOrEmpty]
@@ -88,9 +89,9 @@ public sealed class AddHaNodeCommand : NodeCmdlet
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         string role = Witness ? "witness" : "node";
-        if (!await OnPipelineThread(() => ShouldProcess($"{role} '{Name}' on {string.Join(", ", Path)}", "Add to cluster"))) return;
-        var state = new ClusterService(new StateStore(ResolvedStateDirectory)).AddMember(Name, Witness ? MemberRole.Witness : MemberRole.Node, Path);
-        Emit(state.Member(Name));
+        if (!await OnPipelineThread(() => ShouldProcess($"{role} '{NodeName}' on {string.Join(", ", Path)}", "Add to cluster"))) return;
+        var state = new ClusterService(new StateStore(ResolvedStateDirectory)).AddMember(NodeName, Witness ? MemberRole.Witness : MemberRole.Node, Path);
+        Emit(state.Member(NodeName));
     }
 }
 
@@ -100,16 +101,17 @@ public sealed class AddHaNodeCommand : NodeCmdlet
 public sealed class RemoveHaNodeCommand : NodeCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
     [ArgumentCompleter(typeof(NodeNameCompleter))]
-    public string Name { get; set; } = "";
+    public string NodeName { get; set; } = "";
 
     [Parameter]
     public SwitchParameter Force { get; set; }
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        if (!await OnPipelineThread(() => ShouldProcessUnlessForced($"member '{Name}' and its resource extensions", "Remove from cluster", Force))) return;
-        new ClusterService(new StateStore(ResolvedStateDirectory)).RemoveMember(Name);
+        if (!await OnPipelineThread(() => ShouldProcessUnlessForced($"member '{NodeName}' and its resource extensions", "Remove from cluster", Force))) return;
+        new ClusterService(new StateStore(ResolvedStateDirectory)).RemoveMember(NodeName);
     }
 }
 
@@ -119,13 +121,14 @@ public sealed class RemoveHaNodeCommand : NodeCmdlet
 public sealed class GetHaNodeCommand : NodeCmdlet
 {
     [Parameter(Position = 0)]
+    [Alias("Name")]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(NodeNameCompleter))]
-    public string[] Name { get; set; } = Array.Empty<string>();
+    public string[] NodeName { get; set; } = Array.Empty<string>();
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        var patterns = Name.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
+        var patterns = NodeName.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
         foreach (var m in new StateStore(ResolvedStateDirectory).Read().Members.Where(m => patterns.Count == 0 || patterns.Any(p => p.IsMatch(m.Name))))
             Emit(m);
         return Task.CompletedTask;

@@ -38,7 +38,13 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         });
         try
         {
-            foreach (var action in queue.GetConsumingEnumerable()) action();
+            // After Ctrl+C every write throws PipelineStoppedException; the work still runs to its end (a start rolls
+            // back what it brought in service), so keep draining until it has.
+            foreach (var action in queue.GetConsumingEnumerable())
+            {
+                try { action(); }
+                catch (PipelineStoppedException) when (_stop.IsCancellationRequested) { }
+            }
         }
         finally
         {
@@ -50,6 +56,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+            if (WhatWasLeftBehind() is { } left) Host?.UI?.WriteWarningLine(left);
             throw new PipelineStoppedException();
         }
         catch (Exception e) when (e is not PipelineStoppedException and not PSInvalidOperationException)
@@ -57,6 +64,12 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(ToErrorRecord(e));
         }
     }
+
+    /// <summary>
+    /// After Ctrl+C, once the work has ended: what the stopped command left behind and what to do, written to the host
+    /// (the pipeline takes no more output by then); null to say nothing.
+    /// </summary>
+    protected virtual string? WhatWasLeftBehind() => null;
 
     /// <summary>How an exception that ends the whole command becomes an error record (id and category).</summary>
     protected virtual ErrorRecord ToErrorRecord(Exception exception) =>
@@ -69,6 +82,13 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         var queue = _queue;
         if (queue is null || queue.IsAddingCompleted) action();
         else queue.Add(action);
+    }
+
+    /// <summary>Queues <paramref name="action"/> for the pipeline thread while the work runs; drops it otherwise (for timers).</summary>
+    protected void PostWhileRunning(Action action)
+    {
+        try { _queue?.Add(action); }
+        catch (InvalidOperationException) { } // the work has just ended (the queue is completed or disposed)
     }
 
     /// <summary>Runs <paramref name="func"/> on the pipeline thread and waits for its result (for ShouldProcess).</summary>
@@ -93,8 +113,11 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 
     protected void Progress(ProgressRecord record) => Post(() => WriteProgress(record));
 
+    protected virtual void Dispose(bool disposing) { }
+
     public void Dispose()
     {
+        Dispose(true);
         _stop.Dispose();
         GC.SuppressFinalize(this);
     }

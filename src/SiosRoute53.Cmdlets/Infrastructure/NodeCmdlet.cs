@@ -42,23 +42,86 @@ public abstract class NodeCmdlet : AsyncCmdlet
     }
 
     /// <summary>Options for an engine operation: -Verbose narration and progress bars.</summary>
-    protected OperationOptions Options(bool force = false) => new()
+    protected OperationOptions Options(bool adopt = false) => new()
     {
-        Force = force,
+        Force = adopt,
         Log = Verbose,
         Progress = new ImmediateProgress<OperationProgress>(ReportProgress),
     };
 
+    private readonly object _progressGate = new();
+    private (OperationProgress Report, long At)? _lastProgress;
+    private OperationProgress? _lastLeftBehind;
+    private Timer? _progressTicker;
+
+    /// <summary>
+    /// Shows a report at once, then counts its elapsed time on every second until the next one (Route 53 may not be
+    /// asked for a while), against the phase's budget when it has one.
+    /// </summary>
     private void ReportProgress(OperationProgress p)
     {
-        var record = new ProgressRecord(ProgressActivityId, p.Activity, p.Status)
+        lock (_progressGate)
         {
-            PercentComplete = Math.Clamp(p.PercentComplete, 0, 100),
-            SecondsRemaining = p.Remaining is { } r ? (int)Math.Ceiling(r.TotalSeconds) : -1,
+            _lastProgress = p.Completed ? null : (p, TimeProvider.System.GetTimestamp());
+            if (p.LeftBehind is not null) _lastLeftBehind = p;
+            if (!p.Completed) _progressTicker ??= new Timer(_ => TickProgress(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        }
+        Progress(ProgressRecordOf(p, TimeSpan.Zero));
+    }
+
+    private void TickProgress()
+    {
+        lock (_progressGate) // in the lock, so no count is queued after CompleteProgress
+        {
+            if (_lastProgress is not { } last || last.Report.Elapsed is null) return;
+            var record = ProgressRecordOf(last.Report, TimeProvider.System.GetElapsedTime(last.At));
+            PostWhileRunning(() => WriteProgress(record));
+        }
+    }
+
+    private static ProgressRecord ProgressRecordOf(OperationProgress p, TimeSpan since)
+    {
+        string status = p.Status;
+        int percent = -1, remaining = -1;
+        if (p.Elapsed is { } reported)
+        {
+            var elapsed = reported + since;
+            if (p.Budget is { } budget && budget > TimeSpan.Zero)
+            {
+                status += $", {elapsed.TotalSeconds:0} s of {budget.TotalSeconds:0} s";
+                percent = (int)Math.Clamp(100 * elapsed / budget, 0, 99);
+                remaining = (int)Math.Max(0, Math.Ceiling((budget - elapsed).TotalSeconds));
+            }
+            else status += $", {elapsed.TotalSeconds:0} s";
+        }
+        return new ProgressRecord(ProgressActivityId, p.Activity, status)
+        {
+            PercentComplete = p.Completed ? 100 : percent,
+            SecondsRemaining = remaining,
             CurrentOperation = p.Tag,
             RecordType = p.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
         };
-        Progress(record);
+    }
+
+    protected override string? WhatWasLeftBehind()
+    {
+        OperationProgress? last, left;
+        lock (_progressGate) (last, left) = (_lastProgress?.Report, _lastLeftBehind);
+        if (last is null && left is null) return null;
+        string at = last is null ? "" : $" during: {last.Activity} ({last.Status})";
+        return $"{MyInvocation.MyCommand.Name} was stopped{at}. " + (left?.LeftBehind is { } l ? l + " " : "") + AfterStop;
+    }
+
+    /// <summary>What to do after Ctrl+C stopped this command (see <see cref="WhatWasLeftBehind"/>).</summary>
+    protected virtual string AfterStop => "Get-HaResource shows what is in service and Get-HaEvent -Newest 10 what happened.";
+
+    protected override void Dispose(bool disposing)
+    {
+        lock (_progressGate)
+        {
+            _progressTicker?.Dispose();
+            _progressTicker = null;
+        }
     }
 
     /// <summary>
@@ -82,8 +145,32 @@ public abstract class NodeCmdlet : AsyncCmdlet
         return ShouldProcess(target, action);
     }
 
-    protected void CompleteProgress() =>
+    /// <summary>
+    /// The tags of resource objects that describe this node. An object another node reported (Get-HaResource
+    /// -AllNodes) is refused with ResourceOnOtherNode and nothing is done for it: these commands act on this node only.
+    /// </summary>
+    protected IEnumerable<string> TagsOnThisNode(IEnumerable<HaResource> resources, string thisNode)
+    {
+        foreach (var r in resources)
+        {
+            if (r.Node.Equals(thisNode, StringComparison.OrdinalIgnoreCase))
+            {
+                yield return r.Tag;
+                continue;
+            }
+            string command = MyInvocation.MyCommand.Name;
+            EmitError(new ErrorRecord(new HaArgumentException(
+                $"This '{r.Tag}' is node '{r.Node}''s (as Get-HaResource -AllNodes reports it), but this is node '{thisNode}' and {command} acts on " +
+                $"this node only; nothing was done for it. Run {command} on '{r.Node}', or move a hierarchy between nodes with Invoke-Switchover.", r.Tag),
+                "ResourceOnOtherNode", ErrorCategory.InvalidArgument, r));
+        }
+    }
+
+    protected void CompleteProgress()
+    {
+        lock (_progressGate) _lastProgress = null;
         Progress(new ProgressRecord(ProgressActivityId, "SiosRoute53", "Done") { RecordType = ProgressRecordType.Completed });
+    }
 
     protected override ErrorRecord ToErrorRecord(Exception exception) => ErrorFor(exception, null);
 
@@ -92,6 +179,8 @@ public abstract class NodeCmdlet : AsyncCmdlet
     {
         var (id, category) = exception switch
         {
+            StoreException { ErrorId: StoreException.NotFound } e => (e.ErrorId, ErrorCategory.ObjectNotFound),
+            StoreException { ErrorId: StoreException.NotWritable } e => (e.ErrorId, ErrorCategory.WriteError),
             HaException e => (e.ErrorId, e.Kind switch
             {
                 HaErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,

@@ -22,6 +22,7 @@ public sealed class NewHaRoute53ResourceCommand : AwsCmdlet
     public string RecordName { get; set; } = "";
 
     [Parameter(Mandatory = true, ParameterSetName = ZoneIdSet)]
+    [Alias("ZoneId")]
     [ValidateNotNullOrEmpty]
     public string HostedZoneId { get; set; } = "";
 

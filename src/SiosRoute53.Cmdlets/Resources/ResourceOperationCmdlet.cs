@@ -11,9 +11,18 @@ namespace SiosRoute53.Cmdlets.Resources;
 /// </summary>
 public abstract class ResourceOperationCmdlet : NodeCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    protected const string TagSet = "Tag", InputObjectSet = "InputObject";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = TagSet)]
     [ArgumentCompleter(typeof(ResourceTagCompleter))]
     public string[] Tag { get; set; } = Array.Empty<string>();
+
+    /// <summary>Resources from Get-HaResource; one that another node reported is refused, never acted on here.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    public HaResource[] InputObject { get; set; } = Array.Empty<HaResource>();
+
+    /// <summary>The tag being started or stopped now.</summary>
+    protected string CurrentTag { get; private set; } = "";
 
     /// <summary>The resources the operation touches, in the order it touches them.</summary>
     protected abstract List<string> Order(NodeState state, string tag);
@@ -30,8 +39,11 @@ public abstract class ResourceOperationCmdlet : NodeCmdlet
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var manager = CreateManager();
-        foreach (var tag in Tag)
+        manager.Store.RequireDirectory();
+        var tags = ParameterSetName == InputObjectSet ? TagsOnThisNode(InputObject, manager.State().NodeName) : Tag;
+        foreach (var tag in tags)
         {
+            CurrentTag = tag;
             try
             {
                 var state = manager.State();

@@ -20,6 +20,7 @@ public sealed class TestHaPrerequisiteCommand : AwsCmdlet
     public string Tag { get; set; } = "";
 
     [Parameter(ParameterSetName = ExplicitSet)]
+    [Alias("ZoneId")]
     [ValidateNotNullOrEmpty]
     public string? HostedZoneId { get; set; }
 

@@ -10,13 +10,19 @@ namespace SiosRoute53.Cmdlets.Resources;
 /// each failure not recovered is also a non-terminating error (ResourceCheckFailed), -Quiet returns one Boolean and
 /// -AsExitCode one exit code (0 healthy, 1 failed, 3 could not judge).
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsDiagnostic.Test, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = TagSet)]
 [OutputType(typeof(HaCheckResult), typeof(bool), typeof(int))]
 public sealed class TestHaResourceCommand : NodeCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    private const string TagSet = "Tag", InputObjectSet = "InputObject";
+
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = TagSet)]
     [ArgumentCompleter(typeof(ResourceTagCompleter))]
     public string[] Tag { get; set; } = Array.Empty<string>();
+
+    /// <summary>Resources from Get-HaResource; one that another node reported is refused, never checked here.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    public HaResource[] InputObject { get; set; } = Array.Empty<HaResource>();
 
     [Parameter]
     public SwitchParameter Recover { get; set; }
@@ -28,16 +34,36 @@ public sealed class TestHaResourceCommand : NodeCmdlet
     [Parameter]
     public SwitchParameter AsExitCode { get; set; }
 
+    protected override string AfterStop =>
+        "A recovery that was stopped leaves its resource OSF with the reason: run Test-HaResource -Recover again, or Start-HaResource on its hierarchy. " +
+        "Get-HaEvent -Newest 10 shows what happened.";
+
     private readonly List<string> _tags = new();
+
+    private bool _refused;
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        _tags.AddRange(Tag);
+        if (ParameterSetName == TagSet)
+        {
+            _tags.AddRange(Tag);
+            return Task.CompletedTask;
+        }
+        int before = _tags.Count;
+        _tags.AddRange(TagsOnThisNode(InputObject, new Store.StateStore(ResolvedStateDirectory).Read().NodeName));
+        _refused |= _tags.Count - before < InputObject.Length;
         return Task.CompletedTask;
     }
 
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
+        // Only objects from other nodes came: checking "everything here" instead would answer another question.
+        if (_refused && _tags.Count == 0)
+        {
+            if (Quiet) Emit(false);
+            if (AsExitCode) Emit(HealthExitCodes.Failed);
+            return;
+        }
         var manager = CreateManager();
         bool recover = Recover && await OnPipelineThread(() => ShouldProcess("resources whose quickCheck fails", "Recover"));
         IReadOnlyList<HaCheckResult> results;

@@ -10,13 +10,14 @@ namespace SiosRoute53.Cmdlets.Route53;
 public sealed class GetHaRoute53RecordCommand : AwsCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("Id")]
+    [Alias("Id", "ZoneId")]
     [ValidateNotNullOrEmpty]
     public string HostedZoneId { get; set; } = "";
 
     [Parameter(Position = 1)]
+    [Alias("Name")]
     [ValidateNotNullOrEmpty]
-    public string? Name { get; set; }
+    public string? RecordName { get; set; }
 
     [Parameter]
     [ValidateSet("A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "TXT")]
@@ -26,8 +27,8 @@ public sealed class GetHaRoute53RecordCommand : AwsCmdlet
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
-        if (Type is not null && Name is null)
-            throw new PSArgumentException("-Type needs -Name: Route 53 lists by name first, then type. Give -Name too, or leave -Type out.", nameof(Type));
+        if (Type is not null && RecordName is null)
+            throw new PSArgumentException("-Type needs -RecordName: Route 53 lists by name first, then type. Give -RecordName too, or leave -Type out.", nameof(Type));
         _client = CreateClient();
         return Task.CompletedTask;
     }
@@ -36,9 +37,9 @@ public sealed class GetHaRoute53RecordCommand : AwsCmdlet
     {
         try
         {
-            var sets = Name is null
+            var sets = RecordName is null
                 ? await _client!.ListAllResourceRecordSetsAsync(HostedZoneId, cancellationToken: cancellationToken)
-                : await _client!.GetRecordSetsAsync(HostedZoneId, Name, Type, cancellationToken);
+                : await _client!.GetRecordSetsAsync(HostedZoneId, RecordName, Type, cancellationToken);
             foreach (var set in sets) Emit(set);
             Verbose($"{sets.Count} record set(s) from zone {Route53Ids.BareZoneId(HostedZoneId)} in {_client!.CallCount} API call(s) so far.");
         }

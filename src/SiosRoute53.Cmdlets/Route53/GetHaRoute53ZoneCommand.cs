@@ -14,13 +14,14 @@ public sealed class GetHaRoute53ZoneCommand : AwsCmdlet
     private const string NameSet = "Name";
 
     [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
-    [Alias("Id")]
+    [Alias("Id", "ZoneId")]
     [ValidateNotNullOrEmpty]
     public string[] HostedZoneId { get; set; } = Array.Empty<string>();
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
+    [Alias("Name")]
     [ValidateNotNullOrEmpty]
-    public string[] Name { get; set; } = Array.Empty<string>();
+    public string[] ZoneName { get; set; } = Array.Empty<string>();
 
     private IRoute53Client? _client;
 
@@ -45,7 +46,7 @@ public sealed class GetHaRoute53ZoneCommand : AwsCmdlet
                 IReadOnlyList<HostedZone> zones;
                 try { zones = await _client!.ListAllHostedZonesAsync(cancellationToken); }
                 catch (Route53Exception e) { EmitError(ErrorFor(e, null)); return; }
-                foreach (var name in Name)
+                foreach (var name in ZoneName)
                 {
                     var matches = zones.Where(z => DnsNames.Equal(z.Name, name)).ToList();
                     if (matches.Count == 0)

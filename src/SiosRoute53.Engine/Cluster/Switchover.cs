@@ -124,7 +124,11 @@ public sealed class ClusterClient(StateStore store, TimeProvider? time = null)
         var steps = new List<HaStep>();
         async Task<OperationReply> Ask(HaClusterMember m, string type, string activity, int percent)
         {
-            progress?.Report(new OperationProgress(root, $"Switchover of '{root}' from '{owner.Name}' to '{target.Name}'", activity, percent, null));
+            progress?.Report(new OperationProgress(root, $"Switchover of '{root}' from '{owner.Name}' to '{target.Name}'", $"waiting on '{m.Name}': {activity}", percent, null)
+            {
+                Elapsed = TimeSpan.Zero,
+                LeftBehind = $"'{m.Name}' was asked to {(type == MessageTypes.Remove ? "take" : "bring")} '{root}' {(type == MessageTypes.Remove ? "out of" : "in")} service and goes on with it: stopping this command does not stop that node.",
+            });
             log?.Invoke($"{activity}.");
             var member = state.Member(m.Name)!;
             PeerRequestException? last = null;
@@ -143,10 +147,10 @@ public sealed class ClusterClient(StateStore store, TimeProvider? time = null)
             return new OperationReply(false, $"'{m.Name}' could not be reached: {last?.Message}", 0, new());
         }
 
-        var removed = await Ask(owner, MessageTypes.Remove, $"Taking '{root}' out of service on '{owner.Name}' (parents first)", 10);
+        var removed = await Ask(owner, MessageTypes.Remove, $"Taking '{root}' out of service on '{owner.Name}' ({string.Join(" → ", ResourceManager.RemoveOrder(state, root))})", 10);
         if (!removed.Succeeded)
             return Done(false, $"'{owner.Name}' could not take '{root}' out of service: {removed.Message}. The hierarchy stays there.");
-        var restored = await Ask(target, MessageTypes.Restore, $"Bringing '{root}' in service on '{target.Name}' (children first)", 50);
+        var restored = await Ask(target, MessageTypes.Restore, $"Bringing '{root}' in service on '{target.Name}' ({string.Join(" → ", ResourceManager.RestoreOrder(state, root))})", 50);
         if (restored.Succeeded)
             return Done(true, $"'{root}' moved from '{owner.Name}' to '{target.Name}' in {total.Elapsed.TotalSeconds:0.0} s.");
         var back = await Ask(owner, MessageTypes.Restore, $"'{target.Name}' failed; bringing '{root}' back on '{owner.Name}'", 80);

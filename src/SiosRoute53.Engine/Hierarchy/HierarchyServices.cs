@@ -8,6 +8,7 @@ namespace SiosRoute53.Hierarchy;
 /// <summary>Options that shape one operation, from the cmdlet.</summary>
 public sealed record OperationOptions
 {
+    /// <summary>Take over a record no SiosRoute53 cluster owns, or another cluster owns (Start-HaResource -Adopt).</summary>
     public bool Force { get; init; }
     public Action<string>? Log { get; init; }
     public IProgress<OperationProgress>? Progress { get; init; }

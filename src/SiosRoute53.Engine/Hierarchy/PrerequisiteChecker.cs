@@ -8,7 +8,8 @@ using SiosRoute53.Tunables;
 
 namespace SiosRoute53.Hierarchy;
 
-public enum PrerequisiteStatus { Passed, Warning, Failed, Skipped }
+// Based on long so that PowerShell's ConvertTo-Json writes the name (it writes enums on int as numbers).
+public enum PrerequisiteStatus : long { Passed, Warning, Failed, Skipped }
 
 /// <summary>One prerequisite of the seed's §2: what was checked, how it went, and what to do.</summary>
 public sealed class HaPrerequisite

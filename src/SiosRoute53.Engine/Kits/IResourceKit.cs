@@ -7,8 +7,18 @@ using SiosRoute53.Tunables;
 
 namespace SiosRoute53.Kits;
 
-/// <summary>What a long step is doing, for progress bars: activity, status, how far, how long left.</summary>
-public sealed record OperationProgress(string Tag, string Activity, string Status, int PercentComplete, TimeSpan? Remaining, bool Completed = false);
+/// <summary>What a long step is doing, for progress bars: activity, status (the phase), how far, how long left.</summary>
+public sealed record OperationProgress(string Tag, string Activity, string Status, int PercentComplete, TimeSpan? Remaining, bool Completed = false)
+{
+    /// <summary>How long the phase has run when reported; with <see cref="Budget"/>, a progress bar counts on between reports.</summary>
+    public TimeSpan? Elapsed { get; init; }
+
+    /// <summary>The most the phase may take (a tunable's interval × try count), when it has a budget.</summary>
+    public TimeSpan? Budget { get; init; }
+
+    /// <summary>What stopping now would leave behind that the operator must know (a change Route 53 has accepted).</summary>
+    public string? LeftBehind { get; init; }
+}
 
 /// <summary>Builds a Route 53 client for a resource's access settings; one narrates its calls to <c>log</c>.</summary>
 public delegate IRoute53Client Route53ClientFactory(AwsAccessOptions access, TunableSet tunables, Action<string>? log);
@@ -78,7 +88,8 @@ public sealed record KitContext
 /// <summary>Outcome of one action: what was done, and how many Route 53 calls it took.</summary>
 public sealed record KitResult(string Message, int ApiCalls = 0);
 
-public enum CheckOutcome
+// Based on long so that PowerShell's ConvertTo-Json writes the name (it writes enums on int as numbers).
+public enum CheckOutcome : long
 {
     /// <summary>The resource is as it should be.</summary>
     Healthy,

@@ -83,11 +83,17 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
         long ttl = TtlOf(context, s);
         ChangeInfo? change = null;
         string? action = null;
+        string activity = $"{(recovering ? "Recovering" : "Restoring")} '{context.Tag}': {name} → {address}";
+        void Phase(string phase, string? leftBehind = null, TimeSpan? elapsed = null, TimeSpan? budget = null) =>
+            context.Progress?.Report(new OperationProgress(context.Tag, activity, phase,
+                elapsed is { } e && budget is { } b && b > TimeSpan.Zero ? (int)Math.Min(99, 100 * e / b) : 0, budget - elapsed)
+            { Elapsed = elapsed ?? TimeSpan.Zero, Budget = budget, LeftBehind = leftBehind });
 
         for (int attempt = 1; ; attempt++)
         {
             try
             {
+                Phase($"reading the record (round {attempt} of {tries})");
                 var (a, markSet) = await ReadAsync(client, s, cancellationToken);
                 var mark = OwnershipMark.Parse(markSet);
                 context.Log($"{context.Tag}: {name} holds {Describe(a)}; owner mark: {(mark is null ? "none" : $"cluster {mark.Cluster}, node {mark.Node}")}.");
@@ -108,11 +114,11 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                 if (foreign && !context.Force)
                     throw new ResourceActionException(
                         $"{name} is owned by another cluster ('{mark!.Cluster}', node '{mark.Node}'); nothing was changed. " +
-                        "If this cluster is to take it over, start the resource with -Force to adopt the record.");
+                        "If this cluster is to take it over, start the resource with Start-HaResource -Adopt.");
                 if (a is not null && !Holds(a, address) && mark is null && !recovering && !context.Force)
                     throw new ResourceActionException(
                         $"{name} holds {Describe(a)} and no SiosRoute53 cluster owns it; nothing was changed. " +
-                        "Start the resource with -Force to adopt the record, or delete it first.");
+                        "Start the resource with -Adopt (Start-HaResource -Adopt) to take the record over, or delete it first.");
 
                 var changes = new List<Change>();
                 if (a is null) changes.Add(new Change(ChangeAction.CREATE, new ResourceRecordSet(name, "A", ttl, new[] { address.ToString() })));
@@ -127,6 +133,8 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                 changes.Add(new Change(ChangeAction.CREATE, (mine with { Generation = generation }).ToRecordSet(name, ttl)));
                 action = a is null ? $"created {name} → {address}" : Holds(a, address) ? $"marked {name} as owned by {context.NodeName}" : $"swapped {name} from {(a.AliasTarget is { } alias ? alias.ToString() : string.Join(", ", a.Values))} to {address}";
                 context.Log($"{context.Tag}: submitting one change batch: {string.Join("; ", changes.Select(c => $"{c.Action} {c.RecordSet}"))}");
+                Phase("submitting the compare-and-swap change",
+                    $"The change of {name} to {address} was being submitted: Route 53 may have accepted it, and then it still moves the record to this node.");
                 change = await client.ChangeResourceRecordSetsAsync(s.HostedZoneId, changes,
                     $"SiosRoute53 {context.ClusterName}/{context.Tag}: {(recovering ? "recover" : "restore")} on {context.NodeName}", cancellationToken);
                 break;
@@ -155,15 +163,16 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
         var cap = context.Tunables.Seconds("ROUTE53_CHANGEID_INTERVAL");
         int changeTries = context.Tunables.Int("ROUTE53_CHANGEID_TRY_COUNT");
         context.Log($"{context.Tag}: change {change!.ShortId} is {change.Status}; following it to INSYNC (budget {(cap * changeTries).TotalSeconds:0} s).");
+        string submitted = $"Route 53 accepted change {change.ShortId} ({action}): it still moves the record to this node when it reaches INSYNC, usually within a minute.";
+        Phase($"waiting for change {change.ShortId} to reach INSYNC ({change.Status})", submitted, TimeSpan.Zero, cap * changeTries);
         var insync = change.Status == ChangeStatus.INSYNC
             ? new InsyncResult(true, TimeSpan.Zero, 0, ChangeStatus.INSYNC)
             : await InsyncWaiter.WaitAsync(client, change.Id, cap, changeTries, time, poll =>
             {
-                context.Progress?.Report(new OperationProgress(context.Tag, $"Waiting for Route 53 change {change.ShortId} to reach INSYNC",
-                    $"{poll.Status} after {poll.Elapsed.TotalSeconds:0.0} s", (int)Math.Min(99, 100 * poll.Elapsed / poll.Budget), poll.Budget - poll.Elapsed));
+                Phase($"waiting for change {change.ShortId} to reach INSYNC ({poll.Status})", submitted, poll.Elapsed, poll.Budget);
                 context.Log($"{context.Tag}: change {change.ShortId} is {(poll.Failure is null ? poll.Status.ToString() : $"not known ({poll.Failure})")} after {poll.Elapsed.TotalSeconds:0.0} s (asked by rule: {poll.Rule}).");
             }, cancellationToken, hint, context.Tunables.Int("ROUTE53_REQUESTS_PER_SECOND"));
-        context.Progress?.Report(new OperationProgress(context.Tag, $"Waiting for Route 53 change {change.ShortId} to reach INSYNC", insync.LastStatus.ToString(), 100, TimeSpan.Zero, Completed: true));
+        if (insync.InSync) Phase($"reading {name} back");
         if (!insync.InSync)
             throw new ResourceActionException(
                 $"Route 53 change {change.ShortId} for {name} was still {insync.LastStatus} after {insync.Elapsed.TotalSeconds:0} s " +

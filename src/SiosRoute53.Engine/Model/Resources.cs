@@ -3,11 +3,13 @@ using System.Text.Json.Serialization;
 namespace SiosRoute53.Model;
 
 [JsonConverter(typeof(JsonStringEnumConverter<ResourceKind>))]
-public enum ResourceKind { Ip, Route53, Service }
+// Based on long so that PowerShell's ConvertTo-Json writes the name (it writes enums on int as numbers).
+public enum ResourceKind : long { Ip, Route53, Service }
 
 /// <summary>LifeKeeper's resource states.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ResourceState>))]
-public enum ResourceState
+// Based on long so that PowerShell's ConvertTo-Json writes the name (it writes enums on int as numbers).
+public enum ResourceState : long
 {
     /// <summary>In service, protected.</summary>
     ISP,
@@ -65,7 +67,8 @@ public sealed record ResourceStatus
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<MemberRole>))]
-public enum MemberRole { Node, Witness }
+// Based on long so that PowerShell's ConvertTo-Json writes the name (it writes enums on int as numbers).
+public enum MemberRole : long { Node, Witness }
 
 /// <summary>A cluster member: a node (runs resources) or a witness (votes only), reachable on its communication paths.</summary>
 public sealed record ClusterMember

@@ -1,8 +1,10 @@
 namespace SiosRoute53.Route53;
 
-public enum ChangeAction { CREATE, DELETE, UPSERT }
+// Based on long so that PowerShell's ConvertTo-Json writes the name (it writes enums on int as numbers).
+public enum ChangeAction : long { CREATE, DELETE, UPSERT }
 
-public enum ChangeStatus { PENDING, INSYNC }
+// Based on long so that PowerShell's ConvertTo-Json writes the name (it writes enums on int as numbers).
+public enum ChangeStatus : long { PENDING, INSYNC }
 
 public sealed record HostedZone(
     string Id,

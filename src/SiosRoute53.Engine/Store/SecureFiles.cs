@@ -29,6 +29,9 @@ public static class SecureFiles
     [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static extern int Flock(SafeFileHandle fd, int operation);
 
+    [DllImport("libc", EntryPoint = "access", SetLastError = true)]
+    private static extern int Access([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
+
     [DllImport("libc", EntryPoint = "link", SetLastError = true)]
     private static extern int Link([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string created);
 
@@ -53,6 +56,23 @@ public static class SecureFiles
     public static uint EffectiveUid => Posix ? GetEuid() : 0;
 
     /// <summary>
+    /// Why this process cannot create files in an existing <paramref name="directory"/> ("is on a read-only file
+    /// system", "is not writable by uid N"), or null when it can, or when the directory does not exist (yet).
+    /// </summary>
+    public static string? WhyNotWritable(string directory)
+    {
+        const int W_OK = 2, X_OK = 1, EROFS = 30, EACCES = 13, EPERM = 1;
+        if (!Posix || Access(directory, W_OK | X_OK) == 0) return null;
+        return Marshal.GetLastPInvokeError() switch
+        {
+            EROFS => "is on a read-only file system",
+            EACCES or EPERM => $"is not writable by this user (uid {EffectiveUid})",
+            ENOENT => null,
+            var errno => $"cannot be written: {Marshal.GetPInvokeErrorMessage(errno)}",
+        };
+    }
+
+    /// <summary>
     /// Creates <paramref name="directory"/> (mode 0700) or checks the one there: not a link, owned by this user, writable
     /// by nobody else. Group or world read access is taken away. Throws <see cref="StoreException"/> naming what is wrong.
     /// </summary>
@@ -69,7 +89,7 @@ public static class SecureFiles
             try { Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new StoreException($"The {what} '{directory}' cannot be created: {e.Message}. Run as root, or give a directory you own.", e);
+                throw new StoreException($"The {what} '{directory}' cannot be created: {e.Message}. Run as root, or give a directory you own.", e, StoreException.NotWritable);
             }
             status = Status(directory);
         }
@@ -85,7 +105,11 @@ public static class SecureFiles
         if ((mode & 0b000_010_010) != 0)
             throw new StoreException($"The {what} '{directory}' is writable by other users (mode {Convert.ToString(mode & 0x1ff, 8)}); they could replace its files. Fix it with: chmod 700 '{directory}'.");
         if ((mode & 0b000_111_111) != 0)
-            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        {
+            try { File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); }
+            // A read-only file system cannot be tightened: reading goes on, and every write is refused as read-only.
+            catch (IOException) when (WhyNotWritable(directory) is not null) { }
+        }
     }
 
     private static SafeFileHandle OpenHandle(string path, int flags, string purpose)

@@ -4,11 +4,18 @@ using SiosRoute53.Model;
 
 namespace SiosRoute53.Store;
 
-/// <summary>The store cannot be used: corrupt, from a newer version, unreadable, or locked for too long.</summary>
+/// <summary>
+/// The store cannot be used: corrupt, from a newer version, unreadable, locked for too long (StateStoreUnusable); its
+/// directory does not exist where one is needed (StateDirectoryNotFound) or cannot be written (StateDirectoryNotWritable).
+/// </summary>
 public sealed class StoreException : HaException
 {
-    public StoreException(string message, Exception? inner = null) : base(message, inner) { }
-    public override string ErrorId => "StateStoreUnusable";
+    public const string NotFound = "StateDirectoryNotFound", NotWritable = "StateDirectoryNotWritable";
+
+    private readonly string _errorId;
+
+    public StoreException(string message, Exception? inner = null, string errorId = "StateStoreUnusable") : base(message, inner) => _errorId = errorId;
+    public override string ErrorId => _errorId;
     public override HaErrorKind Kind => HaErrorKind.StoreUnusable;
 }
 
@@ -59,6 +66,27 @@ public sealed class StateStore
 
     /// <summary>True when this node has written its state (a fresh node has none).</summary>
     public bool Exists => File.Exists(StatePath);
+
+    /// <summary>
+    /// For commands that act on what is there: a state directory that does not exist is said to be missing at once
+    /// (a mistyped -StateDirectory would otherwise read as a node without resources).
+    /// </summary>
+    public void RequireDirectory()
+    {
+        if (!System.IO.Directory.Exists(Directory))
+            throw new StoreException($"The state directory '{Directory}' does not exist: there is no SiosRoute53 state there, and nothing was changed. " +
+                                     "Give the node's state directory with -StateDirectory or SIOSR53_STATE_DIR (default /var/lib/siosroute53); a new node starts with New-HaIpResource or Join-HaCluster.",
+                errorId: StoreException.NotFound);
+    }
+
+    /// <summary>A directory that exists but cannot be written is said to be so before any change, never waited on as a lock.</summary>
+    private void RequireWritable()
+    {
+        if (SecureFiles.WhyNotWritable(Directory) is { } why)
+            throw new StoreException($"The state directory '{Directory}' {why}; nothing was changed. " +
+                                     "Make it writable (a read-only file system: remount it read-write), or give another directory with -StateDirectory or SIOSR53_STATE_DIR.",
+                errorId: StoreException.NotWritable);
+    }
 
     /// <summary>The current document; a node that has never written one gets a fresh one named after the host.</summary>
     public NodeState Read()
@@ -161,6 +189,7 @@ public sealed class StateStore
 
     private IDisposable AcquireLock()
     {
+        RequireWritable();
         SecureFiles.EnsurePrivateDirectory(Directory, "state directory");
         var started = _time.GetTimestamp();
         while (true)

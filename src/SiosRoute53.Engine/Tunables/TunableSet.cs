@@ -3,7 +3,8 @@ using System.Globalization;
 namespace SiosRoute53.Tunables;
 
 /// <summary>Where a tunable's value came from.</summary>
-public enum TunableSource { Default, File, Parameter }
+// Based on long so that PowerShell's ConvertTo-Json writes the name (it writes enums on int as numbers).
+public enum TunableSource : long { Default, File, Parameter }
 
 public sealed record TunableValue(string Key, string Value, TunableSource Source, string? File, int? Line, string Range, string Description);
 

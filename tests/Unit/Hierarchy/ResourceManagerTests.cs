@@ -190,7 +190,7 @@ public class ResourceManagerTests
         var refused = await node.Manager.StartAsync("web-dns", node.Options(), default);
         Assert.False(refused.Succeeded);
         Assert.Contains("owned by another cluster ('other'", refused.Message);
-        Assert.Contains("-Force", refused.Message);
+        Assert.Contains("-Adopt", refused.Message);
         using var client = server.Client();
         Assert.Equal("10.9.9.9", (await client.GetRecordSetsAsync(zone.Id, "app.corp.example.", "A")).Single().Values.Single());
 

@@ -71,7 +71,7 @@ public class AliasAndEscapedNameTests
 
         var refused = await Assert.ThrowsAsync<ResourceActionException>(() => new Route53Kit().RestoreAsync(kit.Context(), default));
         Assert.Contains("alias to dualstack.web-1234567890", refused.Message);
-        Assert.Contains("-Force", refused.Message);
+        Assert.Contains("-Adopt", refused.Message);
         Assert.Empty(zone.ChangeBodies);
 
         var result = await new Route53Kit().RestoreAsync(kit.Context(force: true), default);
