@@ -12,7 +12,8 @@ BeforeAll {
     $stateDir = Join-Path $TestDrive 'state'
     $tunables = Join-Path $TestDrive 'SiosRoute53'
     Set-Content $tunables "ROUTE53_RECORD_INTERVAL=1`nROUTE53_CHANGEID_INTERVAL=1`nROUTE53_CHANGEID_TRY_COUNT=10`nROUTE53_RECORDCHECK_INTERVAL=1`nROUTE53_RECORDCHECK_TRY_COUNT=2`n"
-    $flag = Join-Path $TestDrive 'web.running'
+    # Not in TestDrive: Pester empties it of what a Describe block created when the block ends, and the service runs on.
+    $flag = Join-Path ([System.IO.Path]::GetTempPath()) "siosr53-conventions-$PID-web.running"
     $PSDefaultParameterValues = @{
         '*-Ha*:StateDirectory' = $stateDir
         '*-Ha*:TunablesPath'   = $tunables
@@ -33,6 +34,7 @@ BeforeAll {
 }
 
 AfterAll {
+    Remove-Item $flag -ErrorAction Ignore
     Stop-TestRoute53Server $server
     Remove-Module SiosRoute53 -ErrorAction Ignore
 }
@@ -150,8 +152,9 @@ Describe 'A state directory that cannot be written' {
         $script = "Import-Module '$(Get-TestModulePath)'; try { New-HaIpResource -Tag other-ip -Address 127.0.0.1 -StateDirectory '$dir' -ErrorAction Stop | Out-Null; 'written' } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message }; (Get-HaResource -StateDirectory '$dir').Tag -join ','"
         if ([System.Environment]::UserName -eq 'root' -and (Get-Command unshare -ErrorAction Ignore)) {
             # Root writes through any mode bits: a read-only bind mount in a mount namespace of its own.
-            $inner = "mount --bind '$dir' '$dir' && mount -o remount,ro,bind '$dir' && exec dotnet '$(Join-Path $PSHOME 'pwsh.dll')' -NoProfile -NonInteractive -Command -"
-            $psi = [System.Diagnostics.ProcessStartInfo]::new('unshare', @('--mount', '--propagation', 'private', 'sh', '-c', $inner))
+            $inner = "mount --bind '$dir' '$dir' >/dev/null 2>&1 && mount -o remount,ro,bind '$dir' >/dev/null 2>&1 && exec dotnet '$(Join-Path $PSHOME 'pwsh.dll')' -NoProfile -NonInteractive -Command -"
+            $psi = [System.Diagnostics.ProcessStartInfo]::new('unshare')
+            foreach ($a in '--mount', '--propagation', 'private', 'sh', '-c', $inner) { $psi.ArgumentList.Add($a) }
             $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
             $psi.Environment['NO_COLOR'] = '1'
             $p = [System.Diagnostics.Process]::Start($psi)

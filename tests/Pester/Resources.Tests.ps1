@@ -188,7 +188,7 @@ Describe 'Operator conveniences' {
             $ps = [powershell]::Create()
             $ps.AddScript("Import-Module '$(Get-TestModulePath)'; Start-HaResource conv-dns -StateDirectory '$stateDir' -TunablesPath '$tunables' -Verbose").Invoke() | Out-Null
             $ps.Streams.Error | Should -BeNullOrEmpty
-            $progress = $ps.Streams.Progress | Where-Object Activity -Match 'INSYNC'
+            $progress = $ps.Streams.Progress | Where-Object StatusDescription -Match 'INSYNC'
             $progress | Should -Not -BeNullOrEmpty
             $progress[0].ActivityId | Should -Be 5353
             $ps.Streams.Progress | Where-Object RecordType -EQ 'Completed' | Should -Not -BeNullOrEmpty
@@ -207,10 +207,10 @@ Describe 'Operator conveniences' {
         try {
             Set-TestRecord $server $zoneId 'conv.corp.example.' '192.0.2.7'
             $ps = [powershell]::Create()
-            $null = $ps.AddScript("Import-Module '$(Get-TestModulePath)'; Start-HaResource conv-dns -StateDirectory '$stateDir' -TunablesPath '$tunables' -Force")
+            $null = $ps.AddScript("Import-Module '$(Get-TestModulePath)'; Start-HaResource conv-dns -StateDirectory '$stateDir' -TunablesPath '$tunables' -Adopt")
             $async = $ps.BeginInvoke()
             $deadline = [DateTime]::UtcNow.AddSeconds(30)
-            while (-not ($ps.Streams.Progress | Where-Object Activity -Match 'INSYNC') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            while (-not ($ps.Streams.Progress | Where-Object StatusDescription -Match 'INSYNC') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
             $ps.Streams.Progress | Should -Not -BeNullOrEmpty -Because 'the INSYNC wait must have begun'
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $ps.Stop()

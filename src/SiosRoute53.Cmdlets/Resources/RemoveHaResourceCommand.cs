@@ -5,7 +5,7 @@ using SiosRoute53.Model;
 namespace SiosRoute53.Cmdlets.Resources;
 
 /// <summary>Deletes a resource definition (out of service, with nothing depending on it).</summary>
-[Cmdlet(VerbsCommon.Remove, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = TagSet)]
+[Cmdlet(VerbsCommon.Remove, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(void))]
 public sealed class RemoveHaResourceCommand : NodeCmdlet
 {

@@ -17,7 +17,10 @@ public abstract class ResourceOperationCmdlet : NodeCmdlet
     [ArgumentCompleter(typeof(ResourceTagCompleter))]
     public string[] Tag { get; set; } = Array.Empty<string>();
 
-    /// <summary>Resources from Get-HaResource; one that another node reported is refused, never acted on here.</summary>
+    /// <summary>
+    /// Resources from Get-HaResource; one that another node reported is refused, never acted on here. Its set is the
+    /// derived cmdlets' default, so that a piped HaResource binds here before its Tag property binds -Tag.
+    /// </summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
     public HaResource[] InputObject { get; set; } = Array.Empty<HaResource>();
 

@@ -5,7 +5,7 @@ using SiosRoute53.Model;
 namespace SiosRoute53.Cmdlets.Resources;
 
 /// <summary>Brings a resource in service on this node, with everything it depends on (children first).</summary>
-[Cmdlet(VerbsLifecycle.Start, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = TagSet)]
+[Cmdlet(VerbsLifecycle.Start, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(HaOperationResult))]
 public sealed class StartHaResourceCommand : ResourceOperationCmdlet
 {

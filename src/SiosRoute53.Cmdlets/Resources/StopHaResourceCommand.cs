@@ -5,7 +5,7 @@ using SiosRoute53.Model;
 namespace SiosRoute53.Cmdlets.Resources;
 
 /// <summary>Takes a resource out of service on this node, with everything that depends on it (parents first).</summary>
-[Cmdlet(VerbsLifecycle.Stop, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = TagSet)]
+[Cmdlet(VerbsLifecycle.Stop, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(HaOperationResult))]
 public sealed class StopHaResourceCommand : ResourceOperationCmdlet
 {

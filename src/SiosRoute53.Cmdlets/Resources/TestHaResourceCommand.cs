@@ -10,7 +10,7 @@ namespace SiosRoute53.Cmdlets.Resources;
 /// each failure not recovered is also a non-terminating error (ResourceCheckFailed), -Quiet returns one Boolean and
 /// -AsExitCode one exit code (0 healthy, 1 failed, 3 could not judge).
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = TagSet)]
+[Cmdlet(VerbsDiagnostic.Test, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(HaCheckResult), typeof(bool), typeof(int))]
 public sealed class TestHaResourceCommand : NodeCmdlet
 {
@@ -21,7 +21,11 @@ public sealed class TestHaResourceCommand : NodeCmdlet
     public string[] Tag { get; set; } = Array.Empty<string>();
 
     /// <summary>Resources from Get-HaResource; one that another node reported is refused, never checked here.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    /// <remarks>
+    /// Its set is the default, so that a piped HaResource binds here before its Tag property binds -Tag; not mandatory,
+    /// so that Test-HaResource alone still checks everything in service.
+    /// </remarks>
+    [Parameter(ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
     public HaResource[] InputObject { get; set; } = Array.Empty<HaResource>();
 
     [Parameter]
@@ -49,6 +53,7 @@ public sealed class TestHaResourceCommand : NodeCmdlet
             _tags.AddRange(Tag);
             return Task.CompletedTask;
         }
+        if (InputObject.Length == 0) return Task.CompletedTask;
         int before = _tags.Count;
         _tags.AddRange(TagsOnThisNode(InputObject, new Store.StateStore(ResolvedStateDirectory).Read().NodeName));
         _refused |= _tags.Count - before < InputObject.Length;

@@ -24,7 +24,8 @@ public static class MessageTypes
 
 /// <summary>What a node says about its claim on a hierarchy besides its state.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<OwnershipClaim>))]
-public enum OwnershipClaim
+// Based on long so that PowerShell's ConvertTo-Json writes the name (it writes enums on int as numbers).
+public enum OwnershipClaim : long
 {
     None,
     /// <summary>It is bringing the hierarchy in service: the others know before the record moves.</summary>

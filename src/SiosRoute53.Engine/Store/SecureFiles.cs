@@ -9,7 +9,7 @@ namespace SiosRoute53.Store;
 /// else, files are opened without following symbolic links, temporary files are created exclusively. On Linux this
 /// uses the system calls directly (.NET follows links and offers no O_NOFOLLOW, O_EXCL with a mode, or file owner).
 /// </summary>
-public static class SecureFiles
+public static partial class SecureFiles
 {
     private const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_APPEND = 0x400, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
     private const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100;
@@ -17,23 +17,25 @@ public static class SecureFiles
     private const int LOCK_EX = 2, LOCK_NB = 4;
     private const int S_IFMT = 0xF000, S_IFDIR = 0x4000, S_IFLNK = 0xA000, S_IFREG = 0x8000;
 
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
+    // Source-generated (LibraryImport): the generated code reads errno right after each call. A [DllImport] with
+    // SetLastError loses it once the assembly is precompiled (ReadyToRun), and every errno below would read as 0.
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags, int mode);
 
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] buffer);
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int dirfd, string path, int flags, uint mask, [In, Out] byte[] buffer);
 
-    [DllImport("libc", EntryPoint = "geteuid")]
-    private static extern uint GetEuid();
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEuid();
 
-    [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static extern int Flock(SafeFileHandle fd, int operation);
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int Flock(SafeFileHandle fd, int operation);
 
-    [DllImport("libc", EntryPoint = "access", SetLastError = true)]
-    private static extern int Access([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
+    [LibraryImport("libc", EntryPoint = "access", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Access(string path, int mode);
 
-    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
-    private static extern int Link([MarshalAs(UnmanagedType.LPUTF8Str)] string existing, [MarshalAs(UnmanagedType.LPUTF8Str)] string created);
+    [LibraryImport("libc", EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Link(string existing, string created);
 
     private static bool Posix => OperatingSystem.IsLinux();
 
