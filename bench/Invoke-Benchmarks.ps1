@@ -16,7 +16,10 @@ param(
     [int] $Runs = 10,
     [int] $Rounds = 3,
     # Which parts to run: inproc (1 and 2), process (3), agent (5), outage (4).
-    [ValidateSet('inproc', 'process', 'agent', 'outage')] [string[]] $Only = @('inproc', 'process', 'agent', 'outage')
+    [ValidateSet('inproc', 'process', 'agent', 'outage')] [string[]] $Only = @('inproc', 'process', 'agent', 'outage'),
+    # Another build of the module (an older one, say): with 'process', its one-resource scheduled check is measured
+    # interleaved with this build's and a bare pwsh start, run by run, so both see the same machine load.
+    [string] $CompareModulePath
 )
 $ErrorActionPreference = 'Stop'
 $ModulePath = (Resolve-Path $ModulePath).Path
@@ -95,7 +98,37 @@ try {
     Set-Content $tunables "ROUTE53_REQUESTS_PER_SECOND=5`nROUTE53_RECORDCHECK_TRY_COUNT=4`n"
 
     # ---- 3: process cost ----------------------------------------------------------------------------------------
-    if ($Only -contains 'process') {
+    if ($Only -contains 'process' -and $CompareModulePath) {
+        $other = Join-Path (Resolve-Path $CompareModulePath).Path 'SiosRoute53.psd1'
+        $envs = @{ SIOSR53_STATE_DIR = (Join-Path $root 'node1'); SIOSR53_TUNABLES = $tunables }
+        $commands = [ordered]@{
+            'bare pwsh start' = 'exit 0'
+            'scheduled check, this build' = "Import-Module '$manifest'; exit (Test-HaResource -Recover -AsExitCode)"
+            'scheduled check, the other build' = "Import-Module '$other'; exit (Test-HaResource -Recover -AsExitCode)"
+        }
+        $times = @{}; foreach ($k in $commands.Keys) { $times[$k] = [System.Collections.Generic.List[double]]::new() }
+        $saved = $Runs; $Runs = 1
+        foreach ($i in 1..$saved) {
+            foreach ($k in $commands.Keys) { $times[$k].Add((Measure-Process dotnet @($pwshDll, '-NoProfile', '-NonInteractive', '-Command', $commands[$k]) $envs).Median) }
+        }
+        $Runs = $saved
+        $bareI = Get-Distribution $times['bare pwsh start']
+        $lines = @(
+            '# Process cost of a scheduled health check: this build against another, interleaved'
+            ''
+            "Machine: $machine; load average at the start: $((Get-Content /proc/loadavg).Split(' ')[0..2] -join ', ')."
+            "$Runs rounds; each round runs the three commands below once, one after another, so every build sees the same load."
+            "One route53 resource in service, its record in the zone, on the Route 53-compatible server on loopback. This build: $ModulePath; the other: $CompareModulePath."
+            "Reproduce: ``dotnet pwsh bench/Invoke-Benchmarks.ps1 -ModulePath out/SiosRoute53 -ServerPath out/Route53Server -Only process -CompareModulePath <other build>``."
+            ''
+        )
+        $lines += '| what | time | ÷ bare pwsh start (medians) |'
+        $lines += '|---|---|---:|'
+        foreach ($k in $commands.Keys) { $d = Get-Distribution $times[$k]; $lines += ('| {0} | {1} | {2:0.00}× |' -f $k, $d.Text, ($d.Median / $bareI.Median)) }
+        $lines | Set-Content (Join-Path $ResultPath 'process-compare.md')
+        $lines | Write-Host
+    }
+    elseif ($Only -contains 'process') {
     $aws = (Get-Command aws -CommandType Application -ErrorAction Ignore | Where-Object Source -Like '/usr/bin/*' | Select-Object -First 1).Source
     $rows = [System.Collections.Generic.List[object]]::new()
     function Add-Row([string] $what, $dist, [string] $note = '') { $rows.Add([pscustomobject]@{ What = $what; Dist = $dist; Note = $note }) }

@@ -168,7 +168,7 @@ public abstract class NodeCmdlet : AsyncCmdlet
 
     protected void CompleteProgress()
     {
-        lock (_progressGate) _lastProgress = null;
+        lock (_progressGate) (_lastProgress, _lastLeftBehind) = (null, null);
         Progress(new ProgressRecord(ProgressActivityId, "SiosRoute53", "Done") { RecordType = ProgressRecordType.Completed });
     }
 
