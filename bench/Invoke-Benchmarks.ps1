@@ -85,7 +85,7 @@ try {
     $env:AWS_ACCESS_KEY_ID = $accessKey; $env:AWS_SECRET_ACCESS_KEY = $secretKey; $env:AWS_EC2_METADATA_DISABLED = 'true'
     $env:AWS_DEFAULT_REGION = 'us-east-1'; $env:AWS_PAGER = ''
     $zones = @{}
-    foreach ($n in 1, 1000) {
+    foreach ($n in $(if ($CompareModulePath -and $Only -notcontains 'agent') { 1 } else { 1, 1000 })) {
         $dir = Join-Path $root "node$n"
         $zones[$n] = (& dotnet run -c Release --project $benchProject --no-build -- seed-node $endpoint $dir $n | Select-Object -Last 1).Trim()
     }
