@@ -121,9 +121,9 @@ Describe 'Get-HaRoute53Record' {
         $records.Ttl | Should -Be 900
     }
 
-    It 'rejects -Type without -Name before calling Route 53' {
+    It 'rejects -Type without -RecordName before calling Route 53' {
         { Get-HaRoute53Record -HostedZoneId $server.Zones['corp.example.'] -Type A -EndpointUrl $server.Endpoint -ErrorAction Stop } |
-            Should -Throw -ExpectedMessage '*-Type needs -Name*'
+            Should -Throw -ExpectedMessage '*-Type needs -RecordName*'
     }
 
     It 'shows a readable table' {
