@@ -118,7 +118,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                 if (a is not null && !Holds(a, address) && mark is null && !recovering && !context.Force)
                     throw new ResourceActionException(
                         $"{name} holds {Describe(a)} and no SiosRoute53 cluster owns it; nothing was changed. " +
-                        "Start the resource with -Adopt (Start-HaResource -Adopt) to take the record over, or delete it first.");
+                        "Start it with Start-HaResource -Adopt to take the record over, or delete it first.");
 
                 var changes = new List<Change>();
                 if (a is null) changes.Add(new Change(ChangeAction.CREATE, new ResourceRecordSet(name, "A", ttl, new[] { address.ToString() })));
