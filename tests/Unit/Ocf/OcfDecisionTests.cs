@@ -70,7 +70,7 @@ public class OcfDecisionTests
     [Fact]
     public void A_refused_start_tells_the_Pacemaker_user_to_set_adopt_rather_than_a_cmdlet_switch()
     {
-        var d = OcfDecisions.Start(new ResourceActionException("app.corp.example. holds 10.9.9.9 and no SiosRoute53 cluster owns it; nothing was changed. Start the resource with -Adopt (Start-HaResource -Adopt) to take the record over, or delete it first."), "");
+        var d = OcfDecisions.Start(new ResourceActionException("app.corp.example. holds 10.9.9.9 and no SiosRoute53 cluster owns it; nothing was changed. Start it with Start-HaResource -Adopt to take the record over, or delete it first."), "");
         Assert.Contains("adopt=true", d.Message);
     }
 }
