@@ -190,14 +190,17 @@ public sealed class ActionExecutor
     /// </summary>
     public async Task<HaOperationResult> RestoreAsync(string root, long generation, bool cancellable, CancellationToken cancellationToken, bool force = false)
     {
-        Remember(m => m with { Restoring = m.Restoring.Add(root), Generations = m.Generations.SetItem(root, Math.Max(generation, m.GenerationOf(root))) });
+        // Kept before anything moves: a node that restarts never claims a generation it may already have written.
+        KeepGeneration(root, generation);
+        Remember(m => m with { Restoring = m.Restoring.Add(root) });
         try
         {
             await Announce(cancellationToken);
             var result = await ExclusiveAsync(async ct =>
             {
                 using var claim = OwnershipMark.ClaimGeneration(generation);
-                return await _manager.StartAsync(root, Options(force), ct);
+                try { return await _manager.StartAsync(root, Options(force), ct); }
+                finally { if (claim.Written is { } written) KeepGeneration(root, written); }
             }, cancellable, cancellationToken);
             if (result.Succeeded) Remember(m => m with { Attempts = m.Attempts.Remove(root), Fenced = m.Fenced.Remove(root) });
             return result;
@@ -210,8 +213,37 @@ public sealed class ActionExecutor
         }
     }
 
+    /// <summary>
+    /// Rule 4 across restarts: raises this node's generation for <paramref name="root"/> to <paramref name="generation"/>
+    /// (never lowers it), in memory and in the node's state store, so a restarted agent starts from what it claimed or wrote.
+    /// </summary>
+    public void KeepGeneration(string root, long generation)
+    {
+        if (generation <= Memory.GenerationOf(root)) return;
+        Remember(m => m with { Generations = m.Generations.SetItem(root, Math.Max(generation, m.GenerationOf(root))) });
+        _manager.Store.Update(s =>
+        {
+            var kept = new Dictionary<string, long>(s.Generations, StringComparer.OrdinalIgnoreCase);
+            if (kept.GetValueOrDefault(root) >= generation) return s;
+            kept[root] = generation;
+            return s with { Generations = kept };
+        });
+    }
+
+    /// <summary>Starts from the generations this node kept before it (re)started.</summary>
+    public void Load(NodeState state) =>
+        Remember(m => m with { Generations = state.Generations.Aggregate(m.Generations, (all, g) => all.SetItem(g.Key, Math.Max(g.Value, all.GetValueOrDefault(g.Key)))) });
+
     /// <summary>The next generation for a hierarchy this node is asked to bring in service (a switchover or a handover).</summary>
     public long NextGeneration(string root, PeerSnapshot peers) => ClusterPlanner.NextGeneration(Memory, peers, root);
+
+    /// <summary>Takes a hierarchy out of service here because the agent is stopping cleanly; once out, heartbeats report it released.</summary>
+    public async Task<HaOperationResult> ReleaseAsync(string root, CancellationToken cancellationToken)
+    {
+        var result = await RemoveAsync(root, cancellationToken);
+        if (result.Succeeded) Remember(m => m with { Released = m.Released.Add(root) });
+        return result;
+    }
 
     /// <summary>Takes a hierarchy out of service here at a peer's request (a switchover).</summary>
     public Task<HaOperationResult> RemoveAsync(string root, CancellationToken cancellationToken) =>

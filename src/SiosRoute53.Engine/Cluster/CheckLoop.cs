@@ -13,12 +13,17 @@ public sealed class CheckLoop(ResourceManager manager, ActionExecutor executor, 
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        bool checkedOnce = false;
         while (!cancellationToken.IsCancellationRequested)
         {
-            try { await Task.Delay(observer.Settings().CheckInterval, time, cancellationToken); }
+            // The first round runs as soon as the node has settled, not a check interval later: a restarted owner reads
+            // its record (and its mark) at once, and stands down if another node of the cluster owns it now.
+            var settings = observer.Settings();
+            try { await Task.Delay(checkedOnce ? settings.CheckInterval : settings.HeartbeatInterval, time, cancellationToken); }
             catch (OperationCanceledException) { return; }
             // Not before this node has heard its peers and stood down where another node has taken over.
             if (!observer.Quorum.Ok || !executor.Memory.Settled) continue;
+            checkedOnce = true;
             try { await RoundAsync(cancellationToken); }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { events.Log("check round cancelled: quorum was lost"); }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested) { events.Fault("check", e); }

@@ -32,6 +32,8 @@ public enum OwnershipClaim : long
     Restoring,
     /// <summary>It took the hierarchy out of service because it lost quorum: it comes back when quorum returns.</summary>
     Fenced,
+    /// <summary>It took the hierarchy out of service because its agent is stopping cleanly: the next node by priority takes it over.</summary>
+    Released,
 }
 
 /// <summary>
@@ -87,4 +89,5 @@ public sealed record ExtensionBody(List<ResourceDefinition> Resources, Dictionar
 
 public sealed record StatusReply(string Node, bool Quorum, List<PeerView> Peers, List<ResourceStateReport> Resources, long ConfigRevision, string? QuorumReason = null);
 
-public sealed record PeerView(string Name, MemberRole Role, bool Alive, double? SecondsSinceHeard, List<ResourceStateReport> Resources);
+/// <summary>One member as a node's agent sees it; <see cref="Leaving"/>: its agent said it stopped cleanly.</summary>
+public sealed record PeerView(string Name, MemberRole Role, bool Alive, double? SecondsSinceHeard, List<ResourceStateReport> Resources, bool Leaving = false);

@@ -89,6 +89,7 @@ public sealed class ClusterObserver
             bool inService = s.State is ResourceState.ISP or ResourceState.ISU;
             var claim = memory.Restoring.Contains(s.Tag) || s.BusyAction == EventActions.Restore && Hierarchy.Leases.Held(s) ? OwnershipClaim.Restoring
                 : !inService && memory.Fenced.Contains(s.Tag) ? OwnershipClaim.Fenced
+                : !inService && memory.Released.Contains(s.Tag) ? OwnershipClaim.Released
                 : OwnershipClaim.None;
             return new ResourceStateReport(s.Tag, s.State, memory.GenerationOf(s.Tag), claim);
         }).ToList();
@@ -150,7 +151,16 @@ public sealed class ClusterObserver
             _events.Record(null, "heartbeat", change.Change switch { PeerChange.Restored => "restored", PeerChange.Left => "left", _ => "lost" }, message,
                 rule: change.Change == PeerChange.Left ? PlannerRule.CleanLeave : null);
         }
-        if (!settled) return;
+        if (!settled)
+        {
+            // A restarted owner does not wait a dead time to learn that a live peer took its hierarchies over.
+            _executor.Post(ClusterPlanner.Plan(new PlannerInput
+            {
+                Self = _self, State = state, Peers = _table.Snapshot, Quorum = Quorum, Settings = settings, Memory = _executor.Memory,
+                Now = _time.GetUtcNow(), Observed = false,
+            }));
+            return;
+        }
 
         var peers = _table.Snapshot;
         IQuorumStrategy strategy = settings.QuorumMode switch

@@ -20,10 +20,15 @@ public static class PlannerRule
     public const string TakeOverFromDeadRestorer = "takeover-dead-restorer";
     /// <summary>Rule 4: of two nodes in service, the one with the older ownership generation stands down.</summary>
     public const string StandDownStaleGeneration = "stand-down-stale-generation";
-    /// <summary>A restarted agent whose node still marks a hierarchy in service that a live peer owns stands by.</summary>
+    /// <summary>
+    /// A restarted agent whose node still marks a hierarchy in service stands by at once, before its first dead time,
+    /// where a live peer owns it with an ownership generation at least as new as the one this node kept.
+    /// </summary>
     public const string StandByAfterRestart = "standby-after-restart";
-    /// <summary>Rule 1: a member that left cleanly is not lost: its hierarchies are not taken over and it does not vote.</summary>
+    /// <summary>Rule 1: a member that left cleanly is not lost: it does not vote, and what it still has in service is not taken over.</summary>
     public const string CleanLeave = "clean-leave";
+    /// <summary>An agent stopped cleanly hands what it had in service to the next node by priority: it took it out of service first.</summary>
+    public const string TakeOverAfterCleanStop = "takeover-after-clean-stop";
     /// <summary>WITNESS_MODE=remote_verify: another live member still hears the owner: no takeover.</summary>
     public const string WitnessVeto = "witness-veto";
     /// <summary>Only the best live node by priority takes a hierarchy over.</summary>
@@ -94,6 +99,9 @@ public sealed record AgentMemory
     /// <summary>This node's ownership generation per hierarchy.</summary>
     public ImmutableDictionary<string, long> Generations { get; init; } = ImmutableDictionary.Create<string, long>(Tags);
 
+    /// <summary>Hierarchies this node took out of service because its agent is stopping cleanly: the next node by priority takes them over.</summary>
+    public ImmutableHashSet<string> Released { get; init; } = ImmutableHashSet.Create<string>(Tags);
+
     /// <summary>Hierarchies this node took out of service because it lost quorum (osu).</summary>
     public ImmutableHashSet<string> Fenced { get; init; } = ImmutableHashSet.Create<string>(Tags);
 
@@ -135,9 +143,18 @@ public static class ClusterPlanner
     {
         var state = input.State;
         var me = state.Member(input.Self);
-        if (me?.Role != MemberRole.Node || !input.Observed) return Array.Empty<PlannedAction>();
+        if (me?.Role != MemberRole.Node) return Array.Empty<PlannedAction>();
         var plan = new List<PlannedAction>();
         var roots = Roots(state, input.Self).ToList();
+
+        // Before a dead time has passed nothing is judged dead and quorum is not known: the only decision is the
+        // restarted owner's, which needs neither (a live peer owns what this node's state still says it has).
+        if (!input.Observed)
+        {
+            foreach (var root in roots.Where(r => !input.Memory.Busy.Contains(r) && InServiceHere(state, input.Self, r)))
+                StandByIfOwnedElsewhere(input, root, plan);
+            return plan;
+        }
 
         if (!input.Quorum.Ok)
         {
@@ -180,19 +197,35 @@ public static class ClusterPlanner
         }
     }
 
+    /// <summary>
+    /// The restart rule: this node's state says <paramref name="root"/> is in service, but the agent has just started
+    /// (killed, restarted, rebooted): it stands by where a live peer owns the hierarchy with a generation at least as new
+    /// as the one this node kept, and keeps it where its own generation is newer (that peer is the stale one).
+    /// </summary>
+    private static void StandByIfOwnedElsewhere(PlannerInput input, string root, List<PlannedAction> plan)
+    {
+        long mine = input.Memory.GenerationOf(root);
+        var owner = input.Peers.Alive.Where(p => p.Report(root) is { Owns: true } r && r.Generation >= mine)
+            .OrderByDescending(p => p.Report(root)!.Generation).ThenBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
+        if (owner is null) return;
+        var theirs = owner.Report(root)!;
+        plan.Add(new PlannedAction(PlanKind.StandDown, root, PlannerRule.StandByAfterRestart,
+            $"'{owner.Name}' has '{root}' {(theirs.InService ? "in service" : "coming in service")} with ownership generation {theirs.Generation}; this node's agent restarted with it " +
+            $"marked in service under generation {mine}, so it takes it out here without touching the record and stands by.") { Peer = owner.Name });
+    }
+
     /// <summary>Rule 4 (and the restart rule): of two owners, the one with the older generation stands down.</summary>
     private static void StandDownIfStale(PlannerInput input, string root, List<PlannedAction> plan)
     {
+        if (!input.Memory.Settled)
+        {
+            StandByIfOwnedElsewhere(input, root, plan);
+            return;
+        }
         long mine = input.Memory.GenerationOf(root);
         foreach (var peer in input.Peers.Alive.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
             if (peer.Report(root) is not { Owns: true } theirs) continue;
-            if (!input.Memory.Settled)
-            {
-                plan.Add(new PlannedAction(PlanKind.StandDown, root, PlannerRule.StandByAfterRestart,
-                    $"'{peer.Name}' has '{root}' in service; this node restarted with it marked in service, so it takes it out here and stands by.") { Peer = peer.Name });
-                return;
-            }
             // Only a strictly newer generation: with equal ones (an operator's Start-HaResource on a second node) the
             // record's compare-and-swap decides, and the next check's recovery stands the loser down.
             if (theirs.Generation <= mine) continue;
@@ -224,12 +257,14 @@ public static class ClusterPlanner
         long newest = HighestGeneration(memory, input.Peers.Alive, root);
         var gone = input.Peers.Peers.Values.Where(p => !p.Alive && p.EverHeard && p.Report(root) is { Owns: true } r && r.Generation >= newest)
             .OrderByDescending(p => p.Report(root)!.Generation).ThenBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
+        var released = input.Peers.Peers.Values.Where(p => p.EverHeard && p.Report(root) is { Claim: OwnershipClaim.Released } r && r.Generation >= newest)
+            .OrderBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault();
         var fencer = memory.Fenced.Contains(root) ? input.Self
             : input.Peers.Alive.Where(p => p.Report(root) is { Claim: OwnershipClaim.Fenced }).Select(p => p.Name).FirstOrDefault();
         if (gone is { Leaving: true })
         {
             plan.Add(new PlannedAction(PlanKind.Hold, root, PlannerRule.CleanLeave,
-                $"'{gone.Name}' stopped its agent cleanly with '{root}' in service; it is not lost, so '{root}' is not taken over (it runs there unprotected until the agent is back).") { Peer = gone.Name });
+                $"'{gone.Name}' stopped its agent cleanly with '{root}' still in service (no node could take it then); it is not lost, so '{root}' is not taken over (it runs there unprotected until the agent is back).") { Peer = gone.Name });
             return;
         }
         if (gone is not null)
@@ -239,6 +274,11 @@ public static class ClusterPlanner
             (rule, why) = report.InService
                 ? (PlannerRule.TakeOverFromDeadOwner, $"'{gone.Name}' is dead and had '{root}' in service")
                 : (PlannerRule.TakeOverFromDeadRestorer, $"'{gone.Name}' is dead and was bringing '{root}' in service (it said so before moving the record)");
+        }
+        else if (released is not null)
+        {
+            peerName = released.Name;
+            (rule, why) = (PlannerRule.TakeOverAfterCleanStop, $"'{released.Name}' stopped its agent cleanly and took '{root}' out of service to hand it over");
         }
         else if (fencer is not null)
         {
@@ -263,7 +303,8 @@ public static class ClusterPlanner
             return;
         }
 
-        if (rule != PlannerRule.RestoreAfterQuorum && input.Settings.WitnessMode == WitnessMode.RemoteVerify
+        // The witness is asked about a silent owner; a node that said it left and released the hierarchy is not in doubt.
+        if (rule is not (PlannerRule.RestoreAfterQuorum or PlannerRule.TakeOverAfterCleanStop) && input.Settings.WitnessMode == WitnessMode.RemoteVerify
             && input.Peers.Alive.FirstOrDefault(p => !p.Name.Equals(peerName, StringComparison.OrdinalIgnoreCase) && p.Hears.Contains(peerName!)) is { } witness)
         {
             plan.Add(new PlannedAction(PlanKind.Hold, root, PlannerRule.WitnessVeto,

@@ -19,8 +19,11 @@ public sealed class ConfigurationNotCommittedException(string message) : HaExcep
 /// </summary>
 public sealed record ConfigProposal(string Id, string Proposer, long BaseRevision, string BaseAuthor, ClusterConfig Config, long DeadlineTicks);
 
-/// <summary>A member's answer to a proposal: stored (it holds the change until it is committed or abandoned) or refused, and why.</summary>
-public sealed record ConfigVote(bool Stored, string Reason);
+/// <summary>
+/// A member's answer to a proposal: stored (it holds the change until it is committed or abandoned) or refused, and
+/// why; <see cref="Left"/> names the members its agent knows stopped cleanly (they are not expected to vote).
+/// </summary>
+public sealed record ConfigVote(bool Stored, string Reason, List<string>? Left = null);
 
 /// <summary>The proposer's word after the vote: <see cref="Commit"/> true applies the held change, false drops it.</summary>
 public sealed record ConfigSettleBody(string Id, bool Commit);
@@ -66,11 +69,20 @@ public static class ConfigQuorum
     }
 
     /// <summary>
-    /// Committed when this node and the members that stored the change are more than half of all members.
-    /// <paramref name="refusals"/> names each other member that did not store it, with why.
+    /// Committed when this node and the members that stored the change are more than half of the members expected to
+    /// vote. <paramref name="refusals"/> names each other member that did not store it, with why. A member that did not
+    /// store it and that a member which answered knows stopped its agent cleanly (<paramref name="left"/>) is not
+    /// expected, as in rule 1's expected votes: a member down for maintenance does not block configuration changes.
     /// </summary>
-    public static ConfigCommitVerdict Decide(IReadOnlyList<ClusterMember> members, string self, IReadOnlyDictionary<string, string> refusals)
+    public static ConfigCommitVerdict Decide(IReadOnlyList<ClusterMember> members, string self, IReadOnlyDictionary<string, string> refusals, IReadOnlyCollection<string>? left = null)
     {
+        var excused = members.Where(m => refusals.ContainsKey(m.Name) && left?.Contains(m.Name, StringComparer.OrdinalIgnoreCase) == true).Select(m => m.Name).ToList();
+        if (excused.Count > 0)
+        {
+            var verdict = Decide(members.Where(m => !excused.Contains(m.Name)).ToList(), self,
+                refusals.Where(r => !excused.Contains(r.Key)).ToDictionary(r => r.Key, r => r.Value, StringComparer.OrdinalIgnoreCase));
+            return verdict with { Reason = $"{verdict.Reason}; not expected: {string.Join(", ", excused.Select(n => $"'{n}' (left cleanly)"))}" };
+        }
         int total = members.Count;
         int stored = members.Count(m => m.Name.Equals(self, StringComparison.OrdinalIgnoreCase) || !refusals.ContainsKey(m.Name));
         int needed = total / 2 + 1;
@@ -90,10 +102,15 @@ public static class ConfigQuorum
     /// <summary>
     /// Whether this node can forget the change it holds: a committed revision at least as new arrived, or the
     /// proposer was heard after its deadline (plus a margin) still at an older revision, so it never committed it.
+    /// A proposer that is not alive (it died, or its node stopped, in the middle of the change) once its deadline and
+    /// the margin have passed on this node's clock (<paramref name="nowTicks"/>) cannot commit any more either: the held
+    /// change is given up, so it never blocks later revisions. Had it committed before dying, its committed revision
+    /// reaches the others through replication when it is back.
     /// </summary>
-    public static bool Settled(ConfigProposal held, long committedRevision, PeerRecord? proposer) =>
+    public static bool Settled(ConfigProposal held, long committedRevision, PeerRecord? proposer, long nowTicks) =>
         committedRevision >= held.Config.Revision
-        || (proposer is { EverHeard: true } && proposer.ReportAsOf > held.DeadlineTicks + AbandonMargin.Ticks && proposer.ConfigRevision < held.Config.Revision);
+        || (proposer is { EverHeard: true } && proposer.ReportAsOf > held.DeadlineTicks + AbandonMargin.Ticks && proposer.ConfigRevision < held.Config.Revision)
+        || (proposer is not { Alive: true } && nowTicks > held.DeadlineTicks + AbandonMargin.Ticks);
 }
 
 /// <summary>
@@ -130,9 +147,11 @@ public static class ConfigCommitter
         }
         var client = new PeerClient(key, current.ClusterName, current.NodeName, time);
         using var voting = new CancellationTokenSource(ConfigQuorum.VoteTimeout);
+        var leftHere = LeftAsync(client, current.Member(current.NodeName)!, voting.Token);
         var votes = Task.WhenAll(others.Select(m => AskAsync(client, m, proposal, voting.Token))).GetAwaiter().GetResult();
         var refusals = votes.Where(v => !v.Vote.Stored).ToDictionary(v => v.Member.Name, v => v.Vote.Reason, StringComparer.OrdinalIgnoreCase);
-        var verdict = ConfigQuorum.Decide(current.Members, current.NodeName, refusals);
+        var left = votes.SelectMany(v => v.Vote.Left ?? new()).Concat(leftHere.GetAwaiter().GetResult()).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var verdict = ConfigQuorum.Decide(current.Members, current.NodeName, refusals, left);
         bool inTime = time.GetUtcNow().UtcTicks < proposal.DeadlineTicks;
         var storedOn = votes.Where(v => v.Vote.Stored).Select(v => v.Member).ToList();
         if (!verdict.Committed || !inTime)
@@ -165,6 +184,22 @@ public static class ConfigCommitter
             catch (OperationCanceledException) { errors.Add($"{path}: no answer within {ConfigQuorum.VoteTimeout.TotalSeconds:0} s"); break; }
         }
         return (member, new ConfigVote(false, "not reachable (" + string.Join("; ", errors) + ")"));
+    }
+
+    /// <summary>The members this node's own agent knows stopped cleanly (none when the agent does not answer).</summary>
+    private static async Task<IEnumerable<string>> LeftAsync(PeerClient client, ClusterMember self, CancellationToken voting)
+    {
+        foreach (var path in self.Paths)
+        {
+            try
+            {
+                var reply = await client.RequestAsync(path, MessageTypes.Status, new { }, ConfigQuorum.VoteTimeout, voting).ConfigureAwait(false);
+                return reply.BodyAs<StatusReply>().Peers.Where(p => p.Leaving).Select(p => p.Name).ToList();
+            }
+            catch (PeerRequestException) { }
+            catch (OperationCanceledException) { break; }
+        }
+        return Array.Empty<string>();
     }
 
     /// <summary>Tells the members that stored the change whether it was committed; best effort (replication and <see cref="ConfigQuorum.Settled"/> cover a lost message).</summary>

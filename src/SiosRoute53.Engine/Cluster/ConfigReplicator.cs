@@ -56,11 +56,13 @@ public sealed class ConfigReplicator(StateStore store, PeerTable table, PeerClie
 
     private void DropSettled(NodeState state, PeerSnapshot peers)
     {
-        if (state.PendingConfig is not { } held || !ConfigQuorum.Settled(held, state.ConfigRevision, peers[held.Proposer])) return;
+        if (state.PendingConfig is not { } held || !ConfigQuorum.Settled(held, state.ConfigRevision, peers[held.Proposer], time.GetUtcNow().UtcTicks)) return;
         bool dropped = store.Update(s => s.PendingConfig?.Id == held.Id ? (s with { PendingConfig = null }, true) : (s, false));
         if (dropped && state.ConfigRevision < held.Config.Revision)
             events.Record(null, "configuration", "dropped",
-                $"Dropped configuration revision {held.Config.Revision} proposed by '{held.Proposer}': it was heard after its deadline still at revision {peers[held.Proposer]!.ConfigRevision}, so it never committed it.",
+                $"Dropped configuration revision {held.Config.Revision} proposed by '{held.Proposer}': " + (peers[held.Proposer] is { Alive: true } proposer
+                    ? $"it was heard after its deadline still at revision {proposer.ConfigRevision}, so it never committed it."
+                    : "its proposer is not alive and its deadline has passed, so it can no longer commit it; later changes are no longer held up by it."),
                 rule: PlannerRule.ConfigurationNeedsQuorum);
     }
 

@@ -60,6 +60,7 @@ public sealed class NodeAgent
         var client = new PeerClient(_key, _cluster, _self, _time);
         var tcpRemote = new TcpRemoteQuorum(_time);
         _executor = new ActionExecutor(_manager, () => _observer.Settings(), _events, _environment);
+        _executor.Load(state);
         _observer = new ClusterObserver(_self, _store, _tunables, _table, new Heartbeater(_table, client), _executor, _events, _time, tcpRemote);
         _executor.Announce = ct => _observer.AnnounceAsync(leaving: false, ct);
         _executor.HandOver = (root, reason, ct) => HandOverAsync(client, root, reason, ct);
@@ -81,17 +82,31 @@ public sealed class NodeAgent
             }
             _events.Record(null, "agent", "started", $"Node agent of '{_self}' ({me.Role}) in cluster '{_cluster}' listening on {string.Join(", ", me.Paths)}; key {_key.Fingerprint}.");
             if (_observer.Settings().TwoNodeWarning(state.Members) is { } warning) _events.Record(null, "cluster", "warning", warning);
-            var tasks = listeners.Select(l => AcceptLoopAsync(l, cancellationToken)).ToList();
-            tasks.Add(_observer.RunAsync(cancellationToken));
-            tasks.Add(replicator.RunAsync(_observer.Settings, cancellationToken));
-            tasks.Add(tcpRemote.RunAsync(_observer.Settings, e => _events.Fault("tcp_remote quorum", e), cancellationToken));
+            // The loops outlive the stop request by the release: heartbeats go on (this node is seen alive, not dead with
+            // its hierarchies in service) while it hands them over.
+            using var loops = new CancellationTokenSource();
+            var stopping = loops.Token;
+            var tasks = listeners.Select(l => AcceptLoopAsync(l, stopping)).ToList();
+            tasks.Add(_observer.RunAsync(stopping));
+            tasks.Add(replicator.RunAsync(_observer.Settings, stopping));
+            tasks.Add(tcpRemote.RunAsync(_observer.Settings, e => _events.Fault("tcp_remote quorum", e), stopping));
             if (me.Role == MemberRole.Node)
             {
-                tasks.Add(_executor.RunAsync(cancellationToken));
-                tasks.Add(new CheckLoop(_manager, _executor, _observer, _store, _events, _time).RunAsync(cancellationToken));
+                tasks.Add(_executor.RunAsync(stopping));
+                tasks.Add(new CheckLoop(_manager, _executor, _observer, _store, _events, _time).RunAsync(stopping));
             }
-            try { await Task.WhenAll(tasks); }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { }
+            var all = Task.WhenAll(tasks);
+            try { await all.WaitAsync(cancellationToken); }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                if (me.Role == MemberRole.Node) await ReleaseAsync();
+            }
+            finally
+            {
+                loops.Cancel();
+                try { await all; }
+                catch (OperationCanceledException) { }
+            }
         }
         finally
         {
@@ -102,7 +117,11 @@ public sealed class NodeAgent
         }
     }
 
-    /// <summary>Rule 1: a clean stop tells the others this node is leaving, so they shrink the expected votes instead of counting it lost.</summary>
+    /// <summary>
+    /// Rule 1: a clean stop tells the others this node is leaving, so they shrink the expected votes instead of counting
+    /// it lost. What it had in service it handed to the next node by priority first (<see cref="ReleaseAsync"/>): a node
+    /// whose agent is stopped is not watched, so nothing could take its hierarchies over if its machine died later.
+    /// </summary>
     private async Task LeaveAsync()
     {
         try
@@ -112,6 +131,49 @@ public sealed class NodeAgent
             _events.Record(null, "agent", "leaving", "Told the other members this node's agent is stopping cleanly: they do not count it lost, and it does not vote until it is back.", rule: PlannerRule.CleanLeave);
         }
         catch (Exception e) when (e is OperationCanceledException or StoreException or IOException) { _log("could not announce leaving: " + e.Message); }
+    }
+
+    /// <summary>How long a clean stop may spend taking its hierarchies out of service before it leaves.</summary>
+    private static readonly TimeSpan ReleaseBudget = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// A clean stop with hierarchies in service (LifeKeeper's lkstop with the switchover shutdown strategy, Pacemaker's
+    /// cluster stop): each goes out of service here (parents first) and is reported released, so the next live node by
+    /// priority takes it over at once (rule takeover-after-clean-stop). With no live node that has quorum to take it,
+    /// it stays in service here, unprotected until the agent is back, and the history says so.
+    /// </summary>
+    private async Task ReleaseAsync()
+    {
+        var state = _store.Read();
+        if (state.Member(_self)?.Role != MemberRole.Node) return;
+        var input = new PlannerInput
+        {
+            Self = _self, State = state, Peers = _table.Snapshot, Quorum = _observer.Quorum, Settings = _observer.Settings(),
+            Memory = _executor.Memory, Now = _time.GetUtcNow(),
+        };
+        foreach (var root in ClusterPlanner.Roots(state, _self).Where(r => state.StatusOf(r, _self).State is ResourceState.ISP or ResourceState.ISU))
+        {
+            var next = ClusterPlanner.Candidates(input, root, except: _self).FirstOrDefault(n => input.Peers[n] is { Quorum: true });
+            if (next is null)
+            {
+                _events.Record(root, "agent", "leaving", $"The agent is stopping with '{root}' in service and no other live node with quorum can take it: it stays in service here, " +
+                    "unprotected until the agent is back (nothing takes it over if this machine fails meanwhile).", rule: PlannerRule.CleanLeave);
+                continue;
+            }
+            _events.Record(root, "agent", "releasing", $"The agent is stopping cleanly: taking '{root}' out of service here so that '{next}', next by priority, takes it over.", rule: PlannerRule.TakeOverAfterCleanStop);
+            using var limit = new CancellationTokenSource(ReleaseBudget);
+            try
+            {
+                var result = await _executor.ReleaseAsync(root, limit.Token);
+                _events.Record(root, "agent", result.Succeeded ? "released" : "failed", result.Message, result.Duration, PlannerRule.TakeOverAfterCleanStop);
+                await _observer.AnnounceAsync(leaving: false, limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _events.Record(root, "agent", "failed", $"Taking '{root}' out of service took longer than {ReleaseBudget.TotalSeconds:0} s; the agent stops with it as it is.", rule: PlannerRule.TakeOverAfterCleanStop);
+            }
+            catch (Exception e) when (e is not OperationCanceledException) { _events.Fault("release", e); }
+        }
     }
 
     // ---- serving ---------------------------------------------------------------------------------------------
@@ -196,7 +258,8 @@ public sealed class NodeAgent
                     vote.Stored ? $"Stored configuration revision {proposal.Config.Revision} proposed by '{proposal.Proposer}' until it is committed or given up."
                                 : $"Refused configuration revision {proposal.Config.Revision} proposed by '{proposal.Proposer}': {vote.Reason}.",
                     rule: PlannerRule.ConfigurationNeedsQuorum);
-                return Reply(MessageTypes.Ok, vote);
+                // Who this node's agent knows stopped cleanly: the proposer does not expect their votes (rule 1, rule 11).
+                return Reply(MessageTypes.Ok, vote with { Left = _table.Snapshot.Peers.Values.Where(p => p.Leaving).Select(p => p.Name).ToList() });
             }
             case MessageTypes.SettleConfig:
             {
@@ -280,7 +343,7 @@ public sealed class NodeAgent
             var info = peers[m.Name];
             return new PeerView(m.Name, m.Role, info?.Alive ?? false,
                 info is { EverHeard: true } ? _time.GetElapsedTime(info.LastHeard).TotalSeconds : null,
-                info?.Resources.ToList() ?? new());
+                info?.Resources.ToList() ?? new(), info?.Leaving ?? false);
         }).ToList();
         var quorum = _observer.Quorum;
         return new StatusReply(_self, quorum.Ok, views, _observer.OwnHeartbeat().Resources, state.ConfigRevision, quorum.Reason);

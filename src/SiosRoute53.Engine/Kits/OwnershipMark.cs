@@ -12,7 +12,7 @@ public sealed record OwnershipMark(string Cluster, string Resource, string Node)
 {
     public const string Prefix = "_siosroute53.";
     private const string Marker = "siosroute53";
-    private static readonly AsyncLocal<long?> Claimed = new();
+    private static readonly AsyncLocal<GenerationClaim?> Claimed = new();
 
     /// <summary>Grows with every new owner; 0 in marks written before generations existed.</summary>
     public long Generation { get; init; }
@@ -31,19 +31,41 @@ public sealed record OwnershipMark(string Cluster, string Resource, string Node)
     /// The generation the cluster agent claims for the restore running in this async flow (null outside the agent:
     /// an operator's start takes the next generation after the mark's).
     /// </summary>
-    public static long? ClaimedGeneration => Claimed.Value;
+    public static long? ClaimedGeneration => Claimed.Value?.Generation;
+
+    /// <summary>The claim of the restore running in this async flow, where the kit says which generation it wrote.</summary>
+    public static GenerationClaim? CurrentClaim => Claimed.Value;
 
     /// <summary>Claims <paramref name="generation"/> for the restores started in this async flow until disposed.</summary>
-    public static IDisposable ClaimGeneration(long generation)
+    public static GenerationClaim ClaimGeneration(long generation)
     {
-        var before = Claimed.Value;
-        Claimed.Value = generation;
-        return new Restore(() => Claimed.Value = before);
+        var claim = new GenerationClaim(generation, Claimed.Value);
+        Claimed.Value = claim;
+        return claim;
     }
 
-    private sealed class Restore(Action undo) : IDisposable
+    /// <summary>
+    /// An agent's claim on a record's ownership: the generation it claims, and the one the mark holds once the kit
+    /// wrote it (or found it already this node's), so the agent learns and keeps what it wrote.
+    /// </summary>
+    public sealed class GenerationClaim : IDisposable
     {
-        public void Dispose() => undo();
+        private readonly GenerationClaim? _outer;
+
+        internal GenerationClaim(long generation, GenerationClaim? outer)
+        {
+            Generation = generation;
+            _outer = outer;
+        }
+
+        public long Generation { get; }
+
+        /// <summary>The highest generation a mark naming this node held after this claim's restores; null until one did.</summary>
+        public long? Written { get; private set; }
+
+        internal void Wrote(long generation) => Written = Math.Max(Written ?? 0, generation);
+
+        public void Dispose() => Claimed.Value = _outer;
     }
 
     /// <summary>Reads a mark from a TXT record set; null when it is not one of ours.</summary>

@@ -97,14 +97,21 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                 var (a, markSet) = await ReadAsync(client, s, cancellationToken);
                 var mark = OwnershipMark.Parse(markSet);
                 context.Log($"{context.Tag}: {name} holds {Describe(a)}; owner mark: {(mark is null ? "none" : $"cluster {mark.Cluster}, node {mark.Node}")}.");
-                if (Holds(a, address) && mark == mine)
+                var claim = OwnershipMark.CurrentClaim;
+                // Already ours: nothing to change, unless the agent claims a newer generation than the mark holds (the
+                // mark must carry the newest claim, or a stale claim between the two could still win).
+                if (Holds(a, address) && mark == mine && (claim is null || mark!.Generation >= claim.Generation))
+                {
+                    claim?.Wrote(mark!.Generation);
                     return new KitResult($"{name} already holds {address} and is owned by this node; nothing to change.", (int)client.CallCount);
+                }
 
                 bool ours = mark is not null && mark.Cluster == context.ClusterName;
-                // A node whose claim is older than the mark's (it was paused or cut off while another took over) stands down.
-                if (ours && mark!.Node != context.NodeName && OwnershipMark.ClaimedGeneration is { } claim && mark.Generation > claim)
+                // Rule 4, strict: a claim not newer than another node's mark (this node was paused or cut off while that
+                // node took over, or both claimed the same generation and that node wrote first) changes nothing and stands down.
+                if (ours && mark!.Node != context.NodeName && claim is not null && mark.Generation >= claim.Generation)
                     throw new OwnershipLostException(
-                        $"{name} is owned by node '{mark.Node}' with ownership generation {mark.Generation}, newer than this node's claim ({claim}); " +
+                        $"{name} is owned by node '{mark.Node}' with ownership generation {mark.Generation}, not older than this node's claim ({claim.Generation}); " +
                         "nothing was changed and this node stands down.") { ApiCalls = (int)client.CallCount };
                 if (recovering && ours && mark!.Node != context.NodeName && !Holds(a, address))
                     throw new OwnershipLostException(
@@ -128,8 +135,10 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                     changes.Add(new Change(ChangeAction.CREATE, new ResourceRecordSet(name, "A", ttl, new[] { address.ToString() })));
                 }
                 if (markSet is not null) changes.Add(new Change(ChangeAction.DELETE, markSet));
-                // The generation only grows: an agent's claim (never below this cluster's mark), else the next after the mark's.
-                long generation = OwnershipMark.ClaimedGeneration is { } claimed ? Math.Max(claimed, ours ? mark!.Generation : 0) : ours ? mark!.Generation + 1 : 1;
+                // The generation only grows: an agent's claim (never below this node's own mark); else, for an operator's
+                // start, the mark's own when it already names this node (no new owner) or the next after another node's.
+                long generation = claim is not null ? Math.Max(claim.Generation, ours ? mark!.Generation : 0)
+                    : !ours ? 1 : mark!.Node == context.NodeName ? Math.Max(1, mark.Generation) : mark.Generation + 1;
                 changes.Add(new Change(ChangeAction.CREATE, (mine with { Generation = generation }).ToRecordSet(name, ttl)));
                 action = a is null ? $"created {name} → {address}" : Holds(a, address) ? $"marked {name} as owned by {context.NodeName}" : $"swapped {name} from {(a.AliasTarget is { } alias ? alias.ToString() : string.Join(", ", a.Values))} to {address}";
                 context.Log($"{context.Tag}: submitting one change batch: {string.Join("; ", changes.Select(c => $"{c.Action} {c.RecordSet}"))}");
@@ -137,6 +146,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                     $"The change of {name} to {address} was being submitted: Route 53 may have accepted it, and then it still moves the record to this node.");
                 change = await client.ChangeResourceRecordSetsAsync(s.HostedZoneId, changes,
                     $"SiosRoute53 {context.ClusterName}/{context.Tag}: {(recovering ? "recover" : "restore")} on {context.NodeName}", cancellationToken);
+                claim?.Wrote(generation);
                 break;
             }
             catch (InvalidChangeBatchException e)

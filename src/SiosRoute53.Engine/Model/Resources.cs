@@ -100,6 +100,12 @@ public sealed record NodeState
     public List<Dependency> Dependencies { get; init; } = new();
     public List<ResourceStatus> States { get; init; } = new();
 
+    /// <summary>
+    /// The ownership generation this node last claimed or wrote per hierarchy (cluster rule 4): it only grows, and a
+    /// restarted agent starts from it instead of forgetting it.
+    /// </summary>
+    public Dictionary<string, long> Generations { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
     public ResourceDefinition? Find(string tag) =>
         Resources.FirstOrDefault(r => r.Tag.Equals(tag, StringComparison.OrdinalIgnoreCase));
 

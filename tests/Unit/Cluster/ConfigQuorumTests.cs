@@ -82,7 +82,7 @@ public sealed class ConfigQuorumTests
 
     [Theory]
     [InlineData(8, false, 0, 0, true)]      // the committed revision arrived
-    [InlineData(7, false, 0, 0, false)]     // the proposer was never heard: keep holding it
+    [InlineData(7, false, 0, 0, false)]     // the proposer was never heard and its deadline has not passed: keep holding it
     [InlineData(7, true, 7, 1000, false)]   // heard before its deadline: it may still commit
     [InlineData(7, true, 7, 1000 + 30_000_000, true)] // heard 3 s after its deadline, still at 7: it gave up
     [InlineData(7, true, 8, 1000 + 30_000_000, false)] // it committed: held until replication brings revision 8
@@ -90,7 +90,33 @@ public sealed class ConfigQuorumTests
         long committed, bool heard, long proposerRevision, long proposerAsOf, bool settled)
     {
         var proposer = new PeerRecord { Name = "node2", EverHeard = heard, Alive = heard, ConfigRevision = proposerRevision, ReportAsOf = proposerAsOf };
-        Assert.Equal(settled, ConfigQuorum.Settled(Proposal(), committed, proposer));
+        Assert.Equal(settled, ConfigQuorum.Settled(Proposal(), committed, proposer, nowTicks: 1000));
+    }
+
+    [Theory]
+    [InlineData(true, 1000 + 30_000_000, false)]  // alive past its deadline: its own heartbeat tells (above)
+    [InlineData(false, 1000 + 10_000_000, false)] // dead, but the deadline and margin have not passed: it may still commit
+    [InlineData(false, 1000 + 30_000_000, true)]  // dead past its deadline and the margin: it can no longer commit
+    public void A_change_held_for_a_proposer_that_died_in_the_middle_is_given_up_after_its_deadline_so_later_revisions_are_not_blocked(
+        bool alive, long nowTicks, bool settled)
+    {
+        var proposer = new PeerRecord { Name = "node2", EverHeard = true, Alive = alive, ConfigRevision = 7, ReportAsOf = 500 };
+        Assert.Equal(settled, ConfigQuorum.Settled(Proposal(), 7, proposer, nowTicks));
+        if (settled)
+            Assert.True(ConfigQuorum.Vote(Member(), Proposal(id: "p2", proposer: "witness")).Stored, "once the dead proposer's change is dropped, another member's change on the same revision is stored");
+    }
+
+    [Theory]
+    [InlineData("node2,witness", "node2,witness", true)] // both stopped cleanly (node1's agent heard them leave): 1 of 1
+    [InlineData("node2,witness", "", false)]             // both vanished: 1 of 3
+    [InlineData("node2,witness", "witness", false)]      // the witness left, node2 vanished: 1 of 2
+    [InlineData("witness", "witness", true)]
+    public void A_member_that_stopped_its_agent_cleanly_does_not_count_toward_the_majority_a_change_needs(string refusedBy, string left, bool committed)
+    {
+        var refusals = refusedBy.Split(',', StringSplitOptions.RemoveEmptyEntries).ToDictionary(n => n, n => "not reachable (no answer within 3 s)");
+        var verdict = ConfigQuorum.Decide(Three, "node1", refusals, left.Split(',', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(committed, verdict.Committed);
+        if (left.Length > 0) Assert.Contains("'witness' (left cleanly)", verdict.Reason);
     }
 }
 
