@@ -87,8 +87,9 @@ public sealed record TakeoverAttempt(int Count, DateTimeOffset At, FailureKind F
 /// <summary>What the agent remembers of its own actions; written only by the executor, read by the planner as a snapshot.</summary>
 public sealed record AgentMemory
 {
-    public static readonly AgentMemory Empty = new();
+    // Before Empty: static fields initialise in order, and Empty's sets need the comparer.
     private static readonly StringComparer Tags = StringComparer.OrdinalIgnoreCase;
+    public static readonly AgentMemory Empty = new();
 
     /// <summary>Hierarchies with an action queued or running: not planned again until it ends.</summary>
     public ImmutableHashSet<string> Busy { get; init; } = ImmutableHashSet.Create<string>(Tags);
@@ -365,7 +366,10 @@ public static class ClusterPlanner
     public static TimeSpan RetryDelay(ClusterSettings settings, int attempts) =>
         TimeSpan.FromTicks(Math.Min(settings.RetryInterval.Ticks * (1L << Math.Min(attempts - 1, 16)), settings.RetryInterval.Ticks * Math.Max(1, settings.RetryCount)));
 
-    /// <summary>The live node members (this one included) the hierarchy is extended to, best priority first; a node that failed it locally last.</summary>
+    /// <summary>
+    /// The live node members (this one included) the hierarchy is extended to, best priority first; not this node when
+    /// it failed it locally, nor a node releasing it because its agent is stopping.
+    /// </summary>
     public static List<string> Candidates(PlannerInput input, string root, string? except = null)
     {
         var definition = input.State.Find(root);
@@ -373,7 +377,8 @@ public static class ClusterPlanner
         bool failedHere = input.Memory.Attempts.GetValueOrDefault(root) is { Failure: FailureKind.Local };
         return input.State.Members
             .Where(m => m.Role == MemberRole.Node && definition.Nodes.ContainsKey(m.Name))
-            .Where(m => m.Name.Equals(input.Self, StringComparison.OrdinalIgnoreCase) ? !failedHere : input.Peers.IsAlive(m.Name))
+            .Where(m => m.Name.Equals(input.Self, StringComparison.OrdinalIgnoreCase) ? !failedHere
+                : input.Peers.IsAlive(m.Name) && input.Peers[m.Name]!.Report(root) is not { Claim: OwnershipClaim.Released })
             .Where(m => except is null || !m.Name.Equals(except, StringComparison.OrdinalIgnoreCase))
             .OrderBy(m => definition.Nodes[m.Name].Priority).ThenBy(m => m.Name, StringComparer.Ordinal)
             .Select(m => m.Name).ToList();

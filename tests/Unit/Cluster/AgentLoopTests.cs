@@ -151,6 +151,26 @@ public sealed class AgentLoopTests : IDisposable
         Assert.All(held, e => Assert.Equal("web", e.Tag));
     }
 
+    [Fact]
+    public void A_generation_the_node_claimed_survives_an_agent_restart_and_never_goes_down()
+    {
+        var (store, _, _, executor, _) = Agent();
+        executor.KeepGeneration("web", 4);
+        executor.KeepGeneration("WEB", 3);
+        Assert.Equal(4, executor.Memory.GenerationOf("web"));
+        Assert.Equal(4, store.Read().Generations["web"]);
+        Assert.True(Mode(store.StatePath) is var mode && (mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) == 0, "the state file stays root-only");
+
+        var (_, _, _, restarted, _) = Agent();
+        Assert.Equal(0, restarted.Memory.GenerationOf("web"));
+        Assert.Equal(4, store.Read().Generations["web"]);
+        restarted.Load(store.Read());
+        Assert.Equal(4, restarted.Memory.GenerationOf("Web"));
+        Assert.Equal(5, restarted.NextGeneration("web", PeerSnapshot.Empty));
+    }
+
+    private static UnixFileMode Mode(string path) => File.GetUnixFileMode(path);
+
     [Theory]
     [InlineData("web-dns", "failed", FailureKind.Route53)]
     [InlineData("web-dns", "lost", FailureKind.Lost)]
@@ -201,6 +221,58 @@ public sealed class OwnershipGenerationTests
         var mark = OwnershipMark.Parse((await client.GetRecordSetsAsync(zone.Id, OwnershipMark.NameFor("app.corp.example."), "TXT")).Single());
         Assert.Equal(new OwnershipMark("lab", "web-dns", "node2"), mark);
         Assert.Equal(2, mark!.Generation);
+    }
+
+    [Fact]
+    public async Task Rule_4_a_claim_equal_to_another_nodes_mark_loses_and_changes_nothing()
+    {
+        var server = await TestServer.StartAsync(TimeSpan.FromMilliseconds(50));
+        await using var _ = server;
+        var zone = await server.CreateZoneAsync();
+        using var node1 = new NodeLab(server, "node1", address: "10.0.1.10");
+        using var node2 = new NodeLab(server, "node2", address: "10.0.2.10");
+        await node1.CreateSeedHierarchyAsync(zone);
+        await node2.CreateSeedHierarchyAsync(zone);
+
+        // Both heard generation 2 as the newest and both claim 3: node1 writes first.
+        using (OwnershipMark.ClaimGeneration(3))
+            Assert.True((await node1.Manager.StartAsync("web-dns", node1.Options(), default)).Succeeded);
+        HaOperationResult second;
+        using (OwnershipMark.ClaimGeneration(3))
+            second = await node2.Manager.StartAsync("web-dns", node2.Options(), default);
+
+        Assert.False(second.Succeeded);
+        Assert.Contains("generation 3, not older than this node's claim (3)", second.Message);
+        Assert.Equal(ResourceState.OSU, node2.StateOf("web-dns"));
+        using var client = server.Client();
+        Assert.Equal("10.0.1.10", (await client.GetRecordSetsAsync(zone.Id, "app.corp.example.", "A")).Single().Values.Single());
+        Assert.Equal(new OwnershipMark("lab", "web-dns", "node1") { Generation = 3 },
+            OwnershipMark.Parse((await client.GetRecordSetsAsync(zone.Id, OwnershipMark.NameFor("app.corp.example."), "TXT")).Single()));
+    }
+
+    [Fact]
+    public async Task The_owner_learns_the_generation_it_wrote_and_a_newer_claim_on_its_own_record_raises_the_mark()
+    {
+        var server = await TestServer.StartAsync(TimeSpan.FromMilliseconds(50));
+        await using var _ = server;
+        var zone = await server.CreateZoneAsync();
+        using var node1 = new NodeLab(server, "node1", address: "10.0.1.10");
+        await node1.CreateSeedHierarchyAsync(zone);
+        using (var claim = OwnershipMark.ClaimGeneration(3))
+        {
+            Assert.True((await node1.Manager.StartAsync("web-dns", node1.Options(), default)).Succeeded);
+            Assert.Equal(3, claim.Written);
+        }
+        await node1.Manager.StopAsync("web-dns", node1.Options(), default);
+        // A node that claimed 4 meanwhile died before writing; node1 takes the hierarchy back with 5. The record is
+        // already node1's, but the mark must carry 5: a stale claim of 4 must not win it.
+        using (var claim = OwnershipMark.ClaimGeneration(5))
+        {
+            Assert.True((await node1.Manager.StartAsync("web-dns", node1.Options(), default)).Succeeded);
+            Assert.Equal(5, claim.Written);
+        }
+        using var client = server.Client();
+        Assert.Equal(5, OwnershipMark.Parse((await client.GetRecordSetsAsync(zone.Id, OwnershipMark.NameFor("app.corp.example."), "TXT")).Single())!.Generation);
     }
 
     [Fact]

@@ -54,8 +54,9 @@ public sealed class ClusterPlannerTests
         Hears = (hears ?? Array.Empty<string>()).ToImmutableHashSet(StringComparer.OrdinalIgnoreCase),
     };
 
-    private static PlannerInput Input(NodeState state, QuorumVerdict? quorum = null, AgentMemory? memory = null, ClusterSettings? settings = null, params PeerRecord[] peers) => new()
+    private static PlannerInput Input(NodeState state, QuorumVerdict? quorum = null, AgentMemory? memory = null, ClusterSettings? settings = null, bool observed = true, params PeerRecord[] peers) => new()
     {
+        Observed = observed,
         Self = state.NodeName,
         State = state,
         Peers = PeerSnapshot.Of(peers),
@@ -161,12 +162,40 @@ public sealed class ClusterPlannerTests
             Input(Cluster("node2", ResourceState.ISP), memory: Settled(m => m with { Generations = Generation("web", 1) }), peers: new[] { Peer("node1", web: ResourceState.ISP, generation: 1) })),
         ["Rule 4: with equal generations the node first by priority does not stand down either"] = new(
             Input(Cluster("node1", ResourceState.ISP), memory: Settled(m => m with { Generations = Generation("web", 1) }), peers: new[] { Peer("node2", web: ResourceState.ISP, generation: 1) })),
+        ["A restarted owner stands by at once, before its first dead time, where a live peer owns the hierarchy with a newer generation"] = new(
+            Input(Cluster("node1", ResourceState.ISP), memory: AgentMemory.Empty with { Generations = Generation("web", 3) }, observed: false,
+                peers: new[] { Peer("node2", web: ResourceState.ISP, generation: 4), Peer("witness", role: MemberRole.Witness) }),
+            (PlanKind.StandDown, "web", PlannerRule.StandByAfterRestart)),
+        ["A restarted owner stands by at once where a live peer is bringing the hierarchy in service with a newer generation"] = new(
+            Input(Cluster("node1", ResourceState.ISP), memory: AgentMemory.Empty with { Generations = Generation("web", 3) }, observed: false,
+                peers: new[] { Peer("node2", web: ResourceState.OSU, generation: 4, claim: OwnershipClaim.Restoring) }),
+            (PlanKind.StandDown, "web", PlannerRule.StandByAfterRestart)),
+        ["A restarted owner whose kept generation is newer than a live peer's keeps its hierarchy: that peer is the stale one"] = new(
+            Input(Cluster("node1", ResourceState.ISP), memory: AgentMemory.Empty with { Generations = Generation("web", 5) }, observed: false,
+                peers: new[] { Peer("node2", web: ResourceState.ISP, generation: 4) })),
+        ["A restarted owner that no live peer contradicts keeps its hierarchy and settles once it has heard its peers"] = new(
+            Input(Cluster("node1", ResourceState.ISP), memory: AgentMemory.Empty with { Generations = Generation("web", 5) },
+                peers: new[] { Peer("node2", web: ResourceState.OSU, generation: 5), Peer("witness", role: MemberRole.Witness) }),
+            (PlanKind.Settle, null, PlannerRule.StandByAfterRestart)),
+        ["Before its first dead time a node neither takes over nor fences: it cannot judge who is dead or whether it has quorum"] = new(
+            Input(Cluster("node2", ResourceState.ISP), quorum: NoQuorum, memory: AgentMemory.Empty, observed: false,
+                peers: new[] { Peer("node1", alive: false, web: ResourceState.ISP, generation: 4) })),
         ["A restarted node that still marks a hierarchy in service stands by where a live peer owns it"] = new(
             Input(Cluster("node1", ResourceState.ISP), memory: AgentMemory.Empty, peers: new[] { Peer("node2", web: ResourceState.ISP) }),
             (PlanKind.Settle, null, PlannerRule.StandByAfterRestart), (PlanKind.StandDown, "web", PlannerRule.StandByAfterRestart)),
 
         // ---- rule 1: a clean leave ------------------------------------------------------------------------------
-        ["Rule 1: an owner that stopped its agent cleanly is not taken over"] = new(
+        ["An owner that stopped its agent cleanly and released its hierarchy is taken over at once by the next node, with no witness veto"] = new(
+            Input(Cluster("node2"), peers: new[] { Peer("node1", web: ResourceState.OSU, generation: 3, claim: OwnershipClaim.Released, leaving: true),
+                Peer("witness", role: MemberRole.Witness, hears: new[] { "node1", "node2" }) }),
+            (PlanKind.TakeOver, "web", PlannerRule.TakeOverAfterCleanStop)),
+        ["An owner releasing its hierarchy while its agent stops is taken over as soon as it reports it out of service"] = new(
+            Input(Cluster("node2"), peers: new[] { Peer("node1", web: ResourceState.OSU, generation: 3, claim: OwnershipClaim.Released), Peer("witness", role: MemberRole.Witness) }),
+            (PlanKind.TakeOver, "web", PlannerRule.TakeOverAfterCleanStop)),
+        ["Only the next node by priority takes a released hierarchy over"] = new(
+            Input(Cluster("node3", node3: true), peers: new[] { Peer("node1", web: ResourceState.OSU, generation: 3, claim: OwnershipClaim.Released, leaving: true), Peer("node2"), Peer("witness", role: MemberRole.Witness) }),
+            (PlanKind.Hold, "web", PlannerRule.NextByPriority)),
+        ["Rule 1: an owner that stopped its agent cleanly when no node could take its hierarchy left, it is not lost: not taken over"] = new(
             Input(Cluster("node2"), peers: new[] { Peer("node1", web: ResourceState.ISP, leaving: true), Peer("witness", role: MemberRole.Witness) }),
             (PlanKind.Hold, "web", PlannerRule.CleanLeave)),
 
