@@ -7,6 +7,7 @@ param(
     [string] $Packages,
     [int] $Rounds = -1,
     [int] $Seed = 1,
+    [switch] $Overlap,
     [string] $DestDir = '/'
 )
 
@@ -89,7 +90,7 @@ task PesterTest Build, {
 
 function Invoke-Chaos([int] $Count, [string] $Result) {
     Remove-Item $Result -ErrorAction Ignore
-    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'lab/Chaos.ps1') -ModulePath $ModuleOut -ServerPath $ServerOut -Rounds $Count -Seed $Seed -ResultPath $Result
+    & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $Root 'lab/Chaos.ps1') -ModulePath $ModuleOut -ServerPath $ServerOut -Rounds $Count -Seed $Seed -ResultPath $Result -Overlap:$Overlap
     if (-not (Test-Path $Result)) {
         @{ seed = $Seed; rounds = 0; violations = 0; violatingRounds = 0; harnessError = "the chaos suite exited ($LASTEXITCODE) without a result" } | ConvertTo-Json | Set-Content $Result
     }
@@ -106,7 +107,7 @@ task ChaosTest Build, {
     Invoke-Chaos $(if ($Rounds -gt 0) { $Rounds } else { 10 }) $result
 }
 
-# Synopsis: The chaos suite in network namespaces (needs root; run it under flock /tmp/siosr53-lab.lock): -Rounds (50) -Seed (1).
+# Synopsis: The chaos suite in network namespaces (needs root; run it under flock /tmp/siosr53-lab.lock): -Rounds (50) -Seed (1), -Overlap (two faults per round).
 task Chaos Build, {
     $result = Join-Path $Out 'chaos/chaos.json'
     Invoke-Chaos $(if ($Rounds -gt 0) { $Rounds } else { 50 }) $result

@@ -10,6 +10,9 @@
 .EXAMPLE
     flock /tmp/siosr53-lab.lock dotnet pwsh ./build.ps1 -Task Chaos -Rounds 200 -Seed 7
 .EXAMPLE
+    flock /tmp/siosr53-lab.lock dotnet pwsh ./build.ps1 -Task Chaos -Rounds 20 -Seed 3 -Overlap
+    Two overlapping faults per round (e.g. the owner's link and the witness cut at once, a pause during a switchover).
+.EXAMPLE
     sudo dotnet pwsh ./build.ps1 -Task Install
     Installs the module for every user, pwsh 7.6 when there is none, the systemd units and the tunables file.
 #>
@@ -28,6 +31,9 @@ param(
 
     # The seed the chaos rounds' faults are drawn from: the same seed draws the same faults.
     [int] $Seed = 1,
+
+    # Chaos: two overlapping faults per round instead of one.
+    [switch] $Overlap,
 
     # Install and Uninstall: the root the files go under (DESTDIR-style); / installs on this node (as root).
     [string] $DestDir = '/'
@@ -51,7 +57,7 @@ $summary = Join-Path $PSScriptRoot 'out/test/summary.txt'
 Remove-Item $summary -ErrorAction Ignore
 $failed = $false
 try {
-    Invoke-Build -Task $Task -File (Join-Path $PSScriptRoot 'SiosRoute53.build.ps1') -Configuration $Configuration -Packages $packages -Rounds $Rounds -Seed $Seed -DestDir $DestDir
+    Invoke-Build -Task $Task -File (Join-Path $PSScriptRoot 'SiosRoute53.build.ps1') -Configuration $Configuration -Packages $packages -Rounds $Rounds -Seed $Seed -Overlap:$Overlap -DestDir $DestDir
 }
 catch {
     $failed = $true

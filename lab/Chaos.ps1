@@ -23,7 +23,9 @@ param(
     [ValidateRange(1, 10000)] [int] $Rounds = 10,
     [int] $Seed = 1,
     # {seed, rounds, violations, ...} as JSON, for build.ps1's summary and the report.
-    [string] $ResultPath
+    [string] $ResultPath,
+    # Two overlapping faults per round (the second starts while the first still holds), judged the same way.
+    [switch] $Overlap
 )
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -39,7 +41,7 @@ function Save-Result($result) {
     }
 }
 
-$schedule = @(Get-ChaosSchedule -Rounds $Rounds -Seed $Seed)
+$schedule = @(Get-ChaosSchedule -Rounds $Rounds -Seed $Seed -Overlap:$Overlap)
 $reason = Test-ClusterLabSupport
 if ($reason) {
     Write-Host "chaos: skipped: $reason."
@@ -148,6 +150,51 @@ New-HaServiceResource web -StartCommand true -StopCommand true -CheckCommand tru
             if ($lab.Agents[$node].Process.HasExited) { Start-Agent $node } else { Send-Signal $node CONT; Set-Active $node }
         }
     }
+    # ---- the faults: each starts, holds, and stops (heals); two of them may overlap in one round ----------------
+    function Resolve-Target([string] $kind, [string] $role, [string] $owner) {
+        $standby = if ($owner -eq 'node1') { 'node2' } else { 'node1' }
+        switch -Wildcard ($kind) {
+            'cut-witness' { 'witness' }
+            'switchover' { if ($owner) { $standby } else { 'node2' } }
+            'r53-*' { 'route53' }
+            'heal' { '-' }
+            default { if ($role -eq 'owner') { if ($owner) { $owner } else { 'node1' } } else { $standby } }
+        }
+    }
+    function Start-Fault([string] $kind, [string] $target) {
+        $other = if ($target -eq 'node1') { 'node2' } else { 'node1' }
+        switch ($kind) {
+            'kill' { Set-Inactive $target; Send-Signal $target KILL }
+            'pause' { Set-Inactive $target; Send-Signal $target STOP }
+            'cut-link' { $null = Set-ClusterLabLink $lab $target down }
+            'cut-one-way' {
+                $blackholes.Add(@{ Node = $target; Address = $addresses[$other] })
+                Invoke-Native "ip -n $($lab.Namespaces[$target]) route add blackhole $($addresses[$other])/32" | Out-Null
+            }
+            'cut-witness' { $null = Set-ClusterLabLink $lab witness down }
+            'restart' { Set-Inactive $target; $null = Stop-LabAgent $lab $target -Signal TERM; Start-Agent $target }
+            'switchover' { return Start-InLab $lab witness "`$r = Invoke-Switchover web -ToNode $target -Force -ErrorAction SilentlyContinue; `"`$(`$r.Succeeded)|`$(`$r.Message)`"" }
+            'r53-throttle' { Set-Route53 @{ requestsPerSecond = 1; throttleNextRequests = 50 } }
+            'r53-outage' { Set-Route53 @{ outage = $true } }
+        }
+    }
+    function Stop-Fault([string] $kind, [string] $target, $handle) {
+        $other = if ($target -eq 'node1') { 'node2' } else { 'node1' }
+        switch ($kind) {
+            'kill' { Start-Agent $target }
+            'pause' { Send-Signal $target CONT; Set-Active $target }
+            'cut-link' { $null = Set-ClusterLabLink $lab $target up }
+            'cut-one-way' {
+                Invoke-Native "ip -n $($lab.Namespaces[$target]) route del blackhole $($addresses[$other])/32" | Out-Null
+                foreach ($b in @($blackholes | Where-Object { $_.Node -eq $target })) { $null = $blackholes.Remove($b) }
+            }
+            'cut-witness' { $null = Set-ClusterLabLink $lab witness up }
+            'switchover' { $run = Wait-InLab $handle; return "switchover to $target`: $($run.Output)$($run.Error)" }
+            'r53-throttle' { Set-Route53 @{} }
+            'r53-outage' { Set-Route53 @{} }
+        }
+    }
+
     function Get-CurrentOwner {
         Update-Samples
         $recent = $allSamples | Select-Object -Last 1
@@ -161,33 +208,26 @@ New-HaServiceResource web -StartCommand true -StopCommand true -CheckCommand tru
     Say "chaos: seed $Seed, $Rounds rounds; lab up, web in service on node1"
     foreach ($fault in $schedule) {
         $owner = Get-CurrentOwner
-        $target = switch ($fault.Role) { 'owner' { if ($owner) { $owner } else { 'node1' } } default { if ($owner -eq 'node1') { 'node2' } else { 'node1' } } }
-        $other = if ($target -eq 'node1') { 'node2' } else { 'node1' }
         $startedAt = Now
-        $note = ''
-        switch ($fault.Kind) {
-            'kill' { Set-Inactive $target; Send-Signal $target KILL; Start-Sleep -Seconds $fault.Hold; Start-Agent $target }
-            'pause' { Set-Inactive $target; Send-Signal $target STOP; Start-Sleep -Seconds $fault.Hold; Send-Signal $target CONT; Set-Active $target }
-            'cut-link' { Set-ClusterLabLink $lab $target down; Start-Sleep -Seconds $fault.Hold; Set-ClusterLabLink $lab $target up }
-            'cut-one-way' {
-                $blackholes.Add(@{ Node = $target; Address = $addresses[$other] })
-                Invoke-Native "ip -n $($lab.Namespaces[$target]) route add blackhole $($addresses[$other])/32" | Out-Null
-                Start-Sleep -Seconds $fault.Hold
-                Invoke-Native "ip -n $($lab.Namespaces[$target]) route del blackhole $($addresses[$other])/32" | Out-Null
-                $blackholes.Clear()
-            }
-            'cut-witness' { $target = 'witness'; Set-ClusterLabLink $lab witness down; Start-Sleep -Seconds $fault.Hold; Set-ClusterLabLink $lab witness up }
-            'restart' { Set-Inactive $target; Stop-LabAgent $lab $target -Signal TERM; Start-Agent $target }
-            'switchover' {
-                $to = if ($owner) { $other } else { 'node2' }
-                $target = $to
-                $run = Wait-InLab (Start-InLab $lab witness "`$r = Invoke-Switchover web -ToNode $to -Force -ErrorAction SilentlyContinue; `"`$(`$r.Succeeded)|`$(`$r.Message)`"")
-                $note = "switchover to $to`: $($run.Output)$($run.Error)"
-            }
-            'r53-throttle' { $target = 'route53'; Set-Route53 @{ requestsPerSecond = 1; throttleNextRequests = 50 }; Start-Sleep -Seconds $fault.Hold; Set-Route53 @{} }
-            'r53-outage' { $target = 'route53'; Set-Route53 @{ outage = $true }; Start-Sleep -Seconds $fault.Hold; Set-Route53 @{} }
-            'heal' { $target = '-'; Start-Sleep -Seconds $fault.Hold }
+        # One fault, or two that overlap: each starts at its offset and heals when its hold is over. A first fault that
+        # holds nothing (a switchover runs in its own process) is waited for only after the second has started.
+        $parts = @([pscustomobject]@{ Kind = $fault.Kind; Target = (Resolve-Target $fault.Kind $fault.Role $owner); Start = 0.0; Stop = [double] $fault.Hold; Handle = $null })
+        if ($fault.Second) {
+            $parts[0].Stop = [math]::Max([double] $fault.Hold, [double] $fault.Offset)
+            $parts += [pscustomobject]@{ Kind = $fault.Second.Kind; Target = (Resolve-Target $fault.Second.Kind $fault.Second.Role $owner)
+                Start = [double] $fault.Offset; Stop = [double] $fault.Offset + $fault.Second.Hold; Handle = $null }
         }
+        $steps = @(foreach ($p in $parts) { [pscustomobject]@{ At = $p.Start; Order = 0; Part = $p }; [pscustomobject]@{ At = $p.Stop; Order = 1; Part = $p } }) |
+            Sort-Object At, Order
+        $notes = [System.Collections.Generic.List[string]]::new()
+        foreach ($step in $steps) {
+            $wait = $startedAt + [long] ($step.At * 1000) - (Now)
+            if ($wait -gt 0) { Start-Sleep -Milliseconds $wait }
+            if ($step.Order -eq 0) { $step.Part.Handle = Start-Fault $step.Part.Kind $step.Part.Target }
+            else { $said = Stop-Fault $step.Part.Kind $step.Part.Target $step.Part.Handle; if ($said) { $notes.Add($said) } }
+        }
+        $target = ($parts | ForEach-Object Target) -join '+'
+        $note = $notes -join '; '
         Repair-Lab
         $healedAt = Now
         # Converged: exactly one owner with the record and mark on it, stable for StableSeconds after healing.
@@ -228,7 +268,7 @@ New-HaServiceResource web -StartCommand true -StopCommand true -CheckCommand tru
         }
         $converged = $verdict.ConvergedSeconds
         $results.Add([pscustomobject]@{
-            Round = $fault.Round; Kind = $fault.Kind; Target = $target; Description = $fault.Description; Note = $note
+            Round = $fault.Round; Kind = ($parts | ForEach-Object Kind) -join '+'; Target = $target; Description = $fault.Description; Note = $note
             StartedAt = $startedAt; HealedAt = $healedAt; EndedAt = $endedAt; ConvergedSeconds = $converged
             # With the samples kept in chaos-logs, enough to judge the round again offline (Test-ChaosRound).
             Inactive = @($inactive | Where-Object { $_.To -ge $startedAt -and $_.From -le $endedAt })
@@ -241,7 +281,7 @@ New-HaServiceResource web -StartCommand true -StopCommand true -CheckCommand tru
             } else { @() }
         })
         $summary = if ($null -ne $converged) { "converged after $([math]::Round($converged, 1)) s" } else { 'did not converge' }
-        Say ("round {0}/{1}: {2} [{3}] -> {4}{5}{6}" -f $fault.Round, $Rounds, $fault.Kind, $target, $summary,
+        Say ("round {0}/{1}: {2} [{3}] -> {4}{5}{6}" -f $fault.Round, $Rounds, (($parts | ForEach-Object Kind) -join '+'), $target, $summary,
             $(if ($violations.Count) { "; VIOLATIONS: " + (($violations | ForEach-Object { "$($_.Kind): $($_.Detail)" }) -join '; ') } else { '' }),
             $(if ($note) { "; $note" } else { '' }))
     }

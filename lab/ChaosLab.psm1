@@ -38,18 +38,39 @@ $script:FaultKinds = @(
 )
 
 function Get-ChaosSchedule {
-    <# The faults of -Rounds rounds drawn from -Seed: the same seed gives the same schedule, on any machine. #>
-    param([int] $Rounds, [int] $Seed)
+    <#
+    The faults of -Rounds rounds drawn from -Seed: the same seed gives the same schedule, on any machine. With
+    -Overlap each round draws a second fault that starts while the first still holds (Second, Offset seconds after
+    the first began): two different kinds, at most one of them on Route 53, and two faults on agents (kill, pause,
+    restart) on different nodes. Without -Overlap the schedule of a seed is what it always was.
+    #>
+    param([int] $Rounds, [int] $Seed, [switch] $Overlap)
     $random = [System.Random]::new($Seed)
     $total = ($script:FaultKinds | Measure-Object -Property Weight -Sum).Sum
-    foreach ($round in 1..$Rounds) {
+    function Draw {
         $pick = $random.Next($total)
         $fault = $script:FaultKinds | Where-Object { ($pick -= $_.Weight) -lt 0 } | Select-Object -First 1
         # The owner more often than the standby: that is where the service is at stake.
         $role = if ($random.NextDouble() -lt 0.7) { 'owner' } else { 'standby' }
+        [pscustomobject]@{ Kind = $fault.Kind; Role = $role; Hold = $fault.Hold; Description = $fault.Describe -f $role, $fault.Hold }
+    }
+    $agentFaults = 'kill', 'pause', 'restart'
+    foreach ($round in 1..$Rounds) {
+        $first = Draw
+        $second = $null; $offset = 0
+        if ($Overlap) {
+            do { $second = Draw }
+            while ($second.Kind -eq 'heal' -or $second.Kind -eq $first.Kind -or ($second.Kind -like 'r53-*' -and $first.Kind -like 'r53-*'))
+            if ($second.Kind -in $agentFaults -and $first.Kind -in $agentFaults -and $second.Role -eq $first.Role) {
+                $role = if ($first.Role -eq 'owner') { 'standby' } else { 'owner' }
+                $second = [pscustomobject]@{ Kind = $second.Kind; Role = $role; Hold = $second.Hold; Description = ($script:FaultKinds | Where-Object Kind -EQ $second.Kind).Describe -f $role, $second.Hold }
+            }
+            # While the first still holds; a first fault that holds nothing (a switchover, a restart) runs for a few seconds.
+            $offset = [math]::Round($random.NextDouble() * [math]::Max(2, $first.Hold / 2), 1)
+        }
         [pscustomobject]@{
-            Round = $round; Kind = $fault.Kind; Role = $role; Hold = $fault.Hold
-            Description = $fault.Describe -f $role, $fault.Hold
+            Round = $round; Kind = $first.Kind; Role = $first.Role; Hold = $first.Hold; Second = $second; Offset = $offset
+            Description = $first.Description + $(if ($second) { "; $offset s later, also: $($second.Description)" } else { '' })
         }
     }
 }

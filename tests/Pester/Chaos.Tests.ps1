@@ -23,6 +23,39 @@ Describe 'The chaos verdicts' {
         ($a -join ',') | Should -Not -Be ($c -join ',')
     }
 
+    It 'with -Overlap draws a second fault per round that starts while the first holds, and leaves the single-fault schedule as it was' {
+        $single = @(Get-ChaosSchedule -Rounds 40 -Seed 7)
+        $single.Second | Where-Object { $_ } | Should -BeNullOrEmpty
+        $overlap = @(Get-ChaosSchedule -Rounds 40 -Seed 7 -Overlap)
+        $again = @(Get-ChaosSchedule -Rounds 40 -Seed 7 -Overlap)
+        ($overlap | ForEach-Object { "$($_.Kind)/$($_.Role)+$($_.Second.Kind)/$($_.Second.Role)@$($_.Offset)" }) |
+            Should -Be ($again | ForEach-Object { "$($_.Kind)/$($_.Role)+$($_.Second.Kind)/$($_.Second.Role)@$($_.Offset)" })
+        foreach ($round in $overlap) {
+            $round.Second | Should -Not -BeNullOrEmpty
+            $round.Second.Kind | Should -Not -Be 'heal'
+            $round.Second.Kind | Should -Not -Be $round.Kind
+            ($round.Kind -like 'r53-*' -and $round.Second.Kind -like 'r53-*') | Should -BeFalse
+            if ($round.Kind -in 'kill', 'pause', 'restart' -and $round.Second.Kind -in 'kill', 'pause', 'restart') { $round.Second.Role | Should -Not -Be $round.Role }
+            $round.Offset | Should -BeGreaterOrEqual 0
+            $round.Offset | Should -BeLessOrEqual ([math]::Max(2, $round.Hold / 2))
+            $round.Description | Should -Match 'also: '
+        }
+        # The pairs the cluster must survive turn up: a cut owner with the witness cut, a pause during a switchover.
+        $pairs = @(Get-ChaosSchedule -Rounds 400 -Seed 7 -Overlap | ForEach-Object { (@($_.Kind, $_.Second.Kind) | Sort-Object) -join '+' })
+        $pairs | Should -Contain 'cut-link+cut-witness'
+        $pairs | Should -Contain 'pause+switchover'
+    }
+
+    It 'with two agents down in overlapping faults, counts neither while it is down and both once they run again' {
+        $samples = for ($t = 0; $t -le 20000; $t += 500) { Sample $t ISP ISP 10.53.0.12 node2 }
+        $both = @([pscustomobject]@{ Node = 'node1'; From = 0; To = 10000 }, [pscustomobject]@{ Node = 'node2'; From = 5000; To = 20000 })
+        $verdict = Test-ChaosRound -Samples $samples -Inactive $both -Addresses $addresses -StartedAt 0 -HealedAt 20000 -Events @{}
+        $verdict.Violations.Kind | Should -Not -Contain 'two-owners'
+        $woke = @([pscustomobject]@{ Node = 'node1'; From = 0; To = 10000 }, [pscustomobject]@{ Node = 'node2'; From = 5000; To = 12000 })
+        $verdict = Test-ChaosRound -Samples $samples -Inactive $woke -Addresses $addresses -StartedAt 0 -HealedAt 12000 -Events @{}
+        $verdict.Violations | Where-Object Kind -EQ 'two-owners' | ForEach-Object Detail | Should -Match '7.5 s'
+    }
+
     It 'does not call a switchover two owners when the reads straddle the handover' {
         # node1 read in service, then node2 read in service after node1 went out: the bracketing read of node1 says OSU.
         $samples = @(Steady 0 2000 node1) + @(Sample 2500 ISP ISP 10.53.0.12 node2 -n1b OSU) + @(Steady 3000 10000 node2)
