@@ -144,11 +144,14 @@ Describe 'A two-node cluster with a witness, in network namespaces' -Skip:([bool
 
     It '6. a node restarted after a failover rejoins with the current definitions and stays standby' {
         Invoke-InLab $lab node2 "New-HaServiceResource extra -StartCommand true -StopCommand true -CheckCommand true | Out-Null" | Out-Null
+        (Get-LabResourceState $lab node1 web) | Should -Be 'ISP' -Because 'node1 was killed with web in service and its state still says so'
+        $restarted = [DateTime]::UtcNow
         Start-LabAgent $lab node1
         $null = Wait-LabCondition -Seconds 30 -Because 'node1 adopts the definition made while it was down' {
             (Get-LabState $lab node1).resources | Where-Object tag -EQ 'extra'
         }
         $null = Wait-LabCondition -Seconds 30 -Because 'node1 stands down its stale in-service marks' { (Get-LabResourceState $lab node1 web) -ne 'ISP' }
+        $timings.Add("former owner restarted after a takeover: out of service $([math]::Round(([DateTime]::UtcNow - $restarted).TotalSeconds, 1)) s after its agent was started (agent start-up included)")
         # Stable over several heartbeats and one check interval: no flapping back to node1.
         $deadline = [DateTime]::UtcNow.AddSeconds(8)
         while ([DateTime]::UtcNow -lt $deadline) {
@@ -157,6 +160,7 @@ Describe 'A two-node cluster with a witness, in network namespaces' -Skip:([bool
         }
         Get-RecordAddress | Should -Be $lab.Addresses.node2
         (Get-LabEvents $lab node1 | Where-Object action -EQ 'reconcile').outcome | Should -Contain 'standby'
+        (Get-LabEvents $lab node1 | Where-Object { $_.action -eq 'reconcile' -and $_.outcome -eq 'standby' } | Select-Object -Last 1).rule | Should -Be 'standby-after-restart'
     }
 
     It '3. a cut link: the side without quorum goes out of service, the quorum side takes over, no flapping afterwards' {
@@ -241,6 +245,9 @@ Stop-Process -Id $($lab.Agents.node1.Process.Id) -Force
             }
             Get-RecordAddress | Should -Be $lab.Addresses.node2
             (Get-LabEvents $lab node2 | Where-Object { $_.action -eq 'quorum' -and $_.outcome -eq 'lost' -and [DateTimeOffset]$_.time -gt [DateTimeOffset]::UtcNow.AddSeconds(-15) }) | Should -BeNullOrEmpty
+            # The members that left do not count toward the majority a configuration change needs either.
+            Invoke-InLab $lab node2 "try { New-HaServiceResource maint -StartCommand true -StopCommand true -CheckCommand true -ErrorAction Stop | Out-Null; 'accepted' } catch { `$_.Exception.Message }" |
+                Should -Be 'accepted'
         }
         finally {
             Start-LabAgent $lab witness
@@ -249,6 +256,10 @@ Stop-Process -Id $($lab.Agents.node1.Process.Id) -Force
         $null = Wait-LabCondition -Seconds 30 -Because 'node2 hears both again' {
             (Invoke-InLab $lab node2 "(Get-HaCluster | Where-Object Name -EQ node2).Sees.Values -notcontains `$false") -eq 'True'
         }
+        $null = Wait-LabCondition -Seconds 30 -Because 'node1 and the witness adopt the change made while they were stopped' {
+            -not ('node1', 'witness' | Where-Object { -not ((Get-LabState $lab $_).resources | Where-Object tag -EQ 'maint') })
+        }
+        Invoke-InLab $lab node2 "Remove-HaResource maint -Confirm:`$false | Out-Null" | Out-Null
     }
 
     It '◆ rule 2: after a full partition heals, the hierarchy the owner fenced comes back on the best live node by priority, without an operator' {
@@ -300,6 +311,36 @@ Stop-Process -Id $($lab.Agents.node1.Process.Id) -Force
         $null = Wait-LabCondition -Seconds 30 -Because 'every member has the removal' {
             -not ('node2', 'witness' | Where-Object { (Get-LabState $lab $_).resources | Where-Object tag -EQ 'kept' })
         }
+        Get-Owner | Should -Be 'node1'
+    }
+
+    It '◆ stopping the owner''s agent cleanly hands its hierarchy to the next node at once, and the generation it wrote survives its restart' {
+        Get-Owner | Should -Be 'node1'
+        $null = Wait-LabCondition -Seconds 15 -Because 'node2 has heard that node1 has web in service' {
+            (Invoke-InLab $lab witness "(Get-HaCluster | Where-Object Name -EQ node2).PeersInService['node1'] -contains 'web'") -eq 'True'
+        }
+        $kept = [long] (Get-LabState $lab node1).generations.web
+        $kept | Should -BeGreaterThan 0 -Because 'node1 keeps the generation it wrote in its state'
+        $stopped = [DateTime]::UtcNow
+        Stop-LabAgent $lab node1
+        try {
+            $null = Wait-LabCondition -Seconds 30 -Because 'node2 takes web over from the stopped owner' { (Get-LabResourceState $lab node2 web) -eq 'ISP' }
+            $timings.Add("owner's agent stopped cleanly: web in service on node2 after $([math]::Round(([DateTime]::UtcNow - $stopped).TotalSeconds, 1)) s")
+            (Get-LabResourceState $lab node1 web) | Should -Not -Be 'ISP' -Because 'node1 took it out of service before it left'
+            $null = Wait-LabCondition -Seconds 30 -Because 'the record follows the new owner' { (Get-RecordAddress) -eq $lab.Addresses.node2 }
+            (Get-LabEvents $lab node2 | Where-Object { $_.tag -eq 'web' -and $_.action -eq 'failover' -and $_.outcome -eq 'started' } | Select-Object -Last 1).rule |
+                Should -Be 'takeover-after-clean-stop'
+            (Get-LabEvents $lab node1 | Where-Object { $_.tag -eq 'web' -and $_.action -eq 'agent' }).outcome | Should -Contain 'released'
+        }
+        finally { Start-LabAgent $lab node1 }
+        # Restarted, node1 starts from the generation it kept, and stays standby beside the newer owner.
+        $null = Wait-LabCondition -Seconds 30 -Because 'node2 hears node1 again' {
+            (Invoke-InLab $lab node2 "(Get-HaCluster | Where-Object Name -EQ node2).Sees['node1']") -eq 'True'
+        }
+        [long] (Get-LabState $lab node1).generations.web | Should -Be $kept
+        [long] (Get-LabState $lab node2).generations.web | Should -BeGreaterThan $kept
+        Get-Owner | Should -Be 'node2'
+        Invoke-InLab $lab witness "(Invoke-Switchover web -ToNode node1 -Force).Succeeded" | Should -Be 'True'
         Get-Owner | Should -Be 'node1'
     }
 
