@@ -172,7 +172,7 @@ public sealed class NodeAgent
             {
                 _events.Record(root, "agent", "failed", $"Taking '{root}' out of service took longer than {ReleaseBudget.TotalSeconds:0} s; the agent stops with it as it is.", rule: PlannerRule.TakeOverAfterCleanStop);
             }
-            catch (Exception e) when (e is not OperationCanceledException) { _events.Fault("release", e); }
+            catch (Exception e) { _events.Fault("release", e); }
         }
     }
 
