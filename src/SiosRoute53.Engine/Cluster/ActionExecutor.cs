@@ -151,7 +151,8 @@ public sealed class ActionExecutor
             {
                 _events.Record(root, "failover", "started", action.Reason, rule: action.Rule);
                 HaOperationResult result;
-                try { result = await RestoreAsync(root, action.Generation, cancellable: true, cancellationToken); }
+                OwnershipMark.GenerationClaim claim;
+                try { (result, claim) = await ClaimAsync(root, action.Generation, cancellable: true, cancellationToken, force: false); }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
                     _events.Record(root, "failover", "cancelled", $"Taking '{root}' over was cancelled: this node lost quorum meanwhile.", rule: PlannerRule.FenceOnQuorumLoss);
@@ -160,6 +161,13 @@ public sealed class ActionExecutor
                 _events.Record(root, "failover", result.Succeeded ? "success" : "failed", result.Message, result.Duration, action.Rule);
                 if (result.Succeeded) break;
                 var failure = Classify(result);
+                // The record's mark names the very node this one takes over from, with a generation it had not heard
+                // (it died before its heartbeat said so, or an operator's start wrote it): claim a newer one at once.
+                if (failure == FailureKind.Lost && claim.RefusedBy is { } mark && mark.Node.Equals(action.Peer, StringComparison.OrdinalIgnoreCase))
+                {
+                    _events.Record(root, "failover", "retry", $"The record's mark of '{root}' names '{mark.Node}' with generation {mark.Generation}, newer than this node knew: taking it over again with a newer one.", rule: action.Rule);
+                    break;
+                }
                 int count = (Memory.Attempts.GetValueOrDefault(root)?.Count ?? 0) + 1;
                 Remember(m => m with { Attempts = m.Attempts.SetItem(root, new TakeoverAttempt(count, _time.GetUtcNow(), failure, result.Message)) });
                 if (failure == FailureKind.Local)
@@ -188,22 +196,32 @@ public sealed class ActionExecutor
     /// announced to the peers first (so a death from now on is taken over), the record's mark carries the
     /// generation (a stale claim loses the compare-and-swap), and the result is announced at once.
     /// </summary>
-    public async Task<HaOperationResult> RestoreAsync(string root, long generation, bool cancellable, CancellationToken cancellationToken, bool force = false)
+    public async Task<HaOperationResult> RestoreAsync(string root, long generation, bool cancellable, CancellationToken cancellationToken, bool force = false) =>
+        (await ClaimAsync(root, generation, cancellable, cancellationToken, force)).Result;
+
+    private async Task<(HaOperationResult Result, OwnershipMark.GenerationClaim Claim)> ClaimAsync(string root, long generation, bool cancellable, CancellationToken cancellationToken, bool force)
     {
         // Kept before anything moves: a node that restarts never claims a generation it may already have written.
         KeepGeneration(root, generation);
         Remember(m => m with { Restoring = m.Restoring.Add(root) });
+        OwnershipMark.GenerationClaim? used = null;
         try
         {
             await Announce(cancellationToken);
             var result = await ExclusiveAsync(async ct =>
             {
-                using var claim = OwnershipMark.ClaimGeneration(generation);
+                using var claim = used = OwnershipMark.ClaimGeneration(generation);
                 try { return await _manager.StartAsync(root, Options(force), ct); }
-                finally { if (claim.Written is { } written) KeepGeneration(root, written); }
+                finally
+                {
+                    // What the mark got, or the newer generation of another node's mark that refused the claim: the
+                    // node's next claim is above both.
+                    if (claim.Written is { } written) KeepGeneration(root, written);
+                    if (claim.RefusedBy is { } refused) KeepGeneration(root, refused.Generation);
+                }
             }, cancellable, cancellationToken);
             if (result.Succeeded) Remember(m => m with { Attempts = m.Attempts.Remove(root), Fenced = m.Fenced.Remove(root) });
-            return result;
+            return (result, used!);
         }
         finally
         {
@@ -215,24 +233,25 @@ public sealed class ActionExecutor
 
     /// <summary>
     /// Rule 4 across restarts: raises this node's generation for <paramref name="root"/> to <paramref name="generation"/>
-    /// (never lowers it), in memory and in the node's state store, so a restarted agent starts from what it claimed or wrote.
+    /// (never lowers it), in memory and in the node's state store, so a restarted agent starts from the newest
+    /// generation it claimed, wrote or met in the record's mark.
     /// </summary>
     public void KeepGeneration(string root, long generation)
     {
         if (generation <= Memory.GenerationOf(root)) return;
         Remember(m => m with { Generations = m.Generations.SetItem(root, Math.Max(generation, m.GenerationOf(root))) });
-        _manager.Store.Update(s =>
-        {
-            var kept = new Dictionary<string, long>(s.Generations, StringComparer.OrdinalIgnoreCase);
-            if (kept.GetValueOrDefault(root) >= generation) return s;
-            kept[root] = generation;
-            return s with { Generations = kept };
-        });
+        _manager.Store.Update(s => s.KeepGeneration(root, generation));
     }
 
-    /// <summary>Starts from the generations this node kept before it (re)started.</summary>
-    public void Load(NodeState state) =>
+    /// <summary>
+    /// Takes in the generations the node's state keeps: at start (what it kept before it restarted), and every round
+    /// (what an operator's Start-HaResource on this node wrote in the record's mark meanwhile).
+    /// </summary>
+    public void Load(NodeState state)
+    {
+        if (state.Generations.All(g => g.Value <= Memory.GenerationOf(g.Key))) return;
         Remember(m => m with { Generations = state.Generations.Aggregate(m.Generations, (all, g) => all.SetItem(g.Key, Math.Max(g.Value, all.GetValueOrDefault(g.Key)))) });
+    }
 
     /// <summary>The next generation for a hierarchy this node is asked to bring in service (a switchover or a handover).</summary>
     public long NextGeneration(string root, PeerSnapshot peers) => ClusterPlanner.NextGeneration(Memory, peers, root);

@@ -136,6 +136,7 @@ public sealed class ClusterObserver
     private async Task RoundAsync(ClusterSettings settings, CancellationToken cancellationToken)
     {
         var state = _store.Read();
+        _executor.Load(state);
         await _heartbeater.RoundAsync(state.Members, _self, OwnHeartbeat(), settings.HeartbeatTimeout, cancellationToken);
 
         bool settled = _time.GetElapsedTime(_startedAt) >= settings.DeadAfter;

@@ -97,6 +97,9 @@ public sealed class ResourceManager
     /// </summary>
     public async Task<HaOperationResult> StartAsync(string tag, OperationOptions options, CancellationToken cancellationToken)
     {
+        // An operator's start: the node keeps the ownership generation the record's mark got (cluster rule 4; the step
+        // that restored the record writes it), so its agent reports it and the next owner claims a newer one.
+        using var observed = OwnershipMark.ObserveGeneration();
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var tunables = _services.LoadTunables();
         var runner = StepRunner.Lease(_services, s => HierarchyGraph.Of(s).RestoreOrder(HierarchyServices.Require(s, tag).Tag), EventActions.Restore);

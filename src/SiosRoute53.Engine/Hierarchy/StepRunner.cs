@@ -174,9 +174,12 @@ internal sealed class StepRunner
             if (release) _released = true;
         }
         var now = _services.Time.GetUtcNow();
+        // The ownership generation a restored record's mark got is kept with the transition (cluster rule 4).
+        long? generation = !failed && kind == StepKind.Restore ? OwnershipMark.CurrentClaim?.Written : null;
         var state = _services.Store.Update(s =>
         {
             var next = s.Find(tag) is null ? s : s.WithStatus(s.StatusOf(tag, s.NodeName) with { State = value, Reason = reason, Since = now });
+            if (generation is { } written) next = HierarchyGraph.Of(next).RootsAbove(tag).Aggregate(next, (kept, root) => kept.KeepGeneration(root, written));
             if (release) next = Leases.Release(next, _leased);
             return (next, next);
         });

@@ -33,7 +33,7 @@ public sealed record OwnershipMark(string Cluster, string Resource, string Node)
     /// </summary>
     public static long? ClaimedGeneration => Claimed.Value?.Generation;
 
-    /// <summary>The claim of the restore running in this async flow, where the kit says which generation it wrote.</summary>
+    /// <summary>The claim (or the operator's start observed) running in this async flow, where the kit says which generation it wrote.</summary>
     public static GenerationClaim? CurrentClaim => Claimed.Value;
 
     /// <summary>Claims <paramref name="generation"/> for the restores started in this async flow until disposed.</summary>
@@ -45,6 +45,18 @@ public sealed record OwnershipMark(string Cluster, string Resource, string Node)
     }
 
     /// <summary>
+    /// An operator's start (no agent claim): the kit picks the generation after the mark's, and says which it wrote,
+    /// so the node keeps it and its agent reports it. Null inside an agent's claim, which already learns what it wrote.
+    /// </summary>
+    public static GenerationClaim? ObserveGeneration()
+    {
+        if (Claimed.Value is not null) return null;
+        var observer = new GenerationClaim(null, null);
+        Claimed.Value = observer;
+        return observer;
+    }
+
+    /// <summary>
     /// An agent's claim on a record's ownership: the generation it claims, and the one the mark holds once the kit
     /// wrote it (or found it already this node's), so the agent learns and keeps what it wrote.
     /// </summary>
@@ -52,18 +64,24 @@ public sealed record OwnershipMark(string Cluster, string Resource, string Node)
     {
         private readonly GenerationClaim? _outer;
 
-        internal GenerationClaim(long generation, GenerationClaim? outer)
+        internal GenerationClaim(long? generation, GenerationClaim? outer)
         {
             Generation = generation;
             _outer = outer;
         }
 
-        public long Generation { get; }
+        /// <summary>The generation claimed; null for an operator's start, which takes the one after the mark's.</summary>
+        public long? Generation { get; }
 
         /// <summary>The highest generation a mark naming this node held after this claim's restores; null until one did.</summary>
         public long? Written { get; private set; }
 
         internal void Wrote(long generation) => Written = Math.Max(Written ?? 0, generation);
+
+        /// <summary>The other node whose mark refused this claim (not older than it), and that mark's generation.</summary>
+        public (string Node, long Generation)? RefusedBy { get; private set; }
+
+        internal void Refused(string node, long generation) => RefusedBy = (node, generation);
 
         public void Dispose() => Claimed.Value = _outer;
     }

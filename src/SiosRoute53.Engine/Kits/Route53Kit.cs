@@ -97,22 +97,26 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                 var (a, markSet) = await ReadAsync(client, s, cancellationToken);
                 var mark = OwnershipMark.Parse(markSet);
                 context.Log($"{context.Tag}: {name} holds {Describe(a)}; owner mark: {(mark is null ? "none" : $"cluster {mark.Cluster}, node {mark.Node}")}.");
-                var claim = OwnershipMark.CurrentClaim;
+                var tracked = OwnershipMark.CurrentClaim;
+                long? claim = tracked?.Generation;
                 // Already ours: nothing to change, unless the agent claims a newer generation than the mark holds (the
                 // mark must carry the newest claim, or a stale claim between the two could still win).
-                if (Holds(a, address) && mark == mine && (claim is null || mark!.Generation >= claim.Generation))
+                if (Holds(a, address) && mark == mine && (claim is null || mark!.Generation >= claim))
                 {
-                    claim?.Wrote(mark!.Generation);
+                    tracked?.Wrote(mark!.Generation);
                     return new KitResult($"{name} already holds {address} and is owned by this node; nothing to change.", (int)client.CallCount);
                 }
 
                 bool ours = mark is not null && mark.Cluster == context.ClusterName;
                 // Rule 4, strict: a claim not newer than another node's mark (this node was paused or cut off while that
                 // node took over, or both claimed the same generation and that node wrote first) changes nothing and stands down.
-                if (ours && mark!.Node != context.NodeName && claim is not null && mark.Generation >= claim.Generation)
+                if (ours && mark!.Node != context.NodeName && claim is { } claimed && mark.Generation >= claimed)
+                {
+                    tracked!.Refused(mark.Node, mark.Generation);
                     throw new OwnershipLostException(
-                        $"{name} is owned by node '{mark.Node}' with ownership generation {mark.Generation}, not older than this node's claim ({claim.Generation}); " +
+                        $"{name} is owned by node '{mark.Node}' with ownership generation {mark.Generation}, not older than this node's claim ({claimed}); " +
                         "nothing was changed and this node stands down.") { ApiCalls = (int)client.CallCount };
+                }
                 if (recovering && ours && mark!.Node != context.NodeName && !Holds(a, address))
                     throw new OwnershipLostException(
                         $"{name} now holds {Describe(a)} and belongs to node '{mark.Node}' of this cluster: that node took the hierarchy over. " +
@@ -137,7 +141,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                 if (markSet is not null) changes.Add(new Change(ChangeAction.DELETE, markSet));
                 // The generation only grows: an agent's claim (never below this node's own mark); else, for an operator's
                 // start, the mark's own when it already names this node (no new owner) or the next after another node's.
-                long generation = claim is not null ? Math.Max(claim.Generation, ours ? mark!.Generation : 0)
+                long generation = claim is { } agent ? Math.Max(agent, ours ? mark!.Generation : 0)
                     : !ours ? 1 : mark!.Node == context.NodeName ? Math.Max(1, mark.Generation) : mark.Generation + 1;
                 changes.Add(new Change(ChangeAction.CREATE, (mine with { Generation = generation }).ToRecordSet(name, ttl)));
                 action = a is null ? $"created {name} → {address}" : Holds(a, address) ? $"marked {name} as owned by {context.NodeName}" : $"swapped {name} from {(a.AliasTarget is { } alias ? alias.ToString() : string.Join(", ", a.Values))} to {address}";
@@ -146,7 +150,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                     $"The change of {name} to {address} was being submitted: Route 53 may have accepted it, and then it still moves the record to this node.");
                 change = await client.ChangeResourceRecordSetsAsync(s.HostedZoneId, changes,
                     $"SiosRoute53 {context.ClusterName}/{context.Tag}: {(recovering ? "recover" : "restore")} on {context.NodeName}", cancellationToken);
-                claim?.Wrote(generation);
+                tracked?.Wrote(generation);
                 break;
             }
             catch (InvalidChangeBatchException e)

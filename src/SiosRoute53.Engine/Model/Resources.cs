@@ -106,6 +106,19 @@ public sealed record NodeState
     /// </summary>
     public Dictionary<string, long> Generations { get; init; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The ownership generation this node keeps for hierarchy <paramref name="root"/> (0: none).</summary>
+    public long GenerationOf(string root) =>
+        Generations.Where(g => g.Key.Equals(root, StringComparison.OrdinalIgnoreCase)).Select(g => g.Value).DefaultIfEmpty(0).Max();
+
+    /// <summary>This state keeping <paramref name="generation"/> for <paramref name="root"/>: never lower than what it kept.</summary>
+    public NodeState KeepGeneration(string root, long generation)
+    {
+        if (GenerationOf(root) >= generation) return this;
+        var kept = Generations.Where(g => !g.Key.Equals(root, StringComparison.OrdinalIgnoreCase)).ToDictionary(g => g.Key, g => g.Value, StringComparer.OrdinalIgnoreCase);
+        kept[root] = generation;
+        return this with { Generations = kept };
+    }
+
     public ResourceDefinition? Find(string tag) =>
         Resources.FirstOrDefault(r => r.Tag.Equals(tag, StringComparison.OrdinalIgnoreCase));
 

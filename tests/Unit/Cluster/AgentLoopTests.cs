@@ -238,8 +238,12 @@ public sealed class OwnershipGenerationTests
         using (OwnershipMark.ClaimGeneration(3))
             Assert.True((await node1.Manager.StartAsync("web-dns", node1.Options(), default)).Succeeded);
         HaOperationResult second;
-        using (OwnershipMark.ClaimGeneration(3))
+        using (var claim = OwnershipMark.ClaimGeneration(3))
+        {
             second = await node2.Manager.StartAsync("web-dns", node2.Options(), default);
+            Assert.Equal(("node1", 3L), claim.RefusedBy);
+            Assert.Null(claim.Written);
+        }
 
         Assert.False(second.Succeeded);
         Assert.Contains("generation 3, not older than this node's claim (3)", second.Message);
@@ -290,6 +294,28 @@ public sealed class OwnershipGenerationTests
         Assert.True((await node2.Manager.StartAsync("web-dns", node2.Options(), default)).Succeeded);
         using var client = server.Client();
         Assert.Equal(8, OwnershipMark.Parse((await client.GetRecordSetsAsync(zone.Id, OwnershipMark.NameFor("app.corp.example."), "TXT")).Single())!.Generation);
+        // node2 keeps what its operator's start wrote, so its agent reports it and the next owner claims 9 or more.
+        Assert.Equal(8, node2.Manager.State().GenerationOf("web"));
+    }
+
+    [Fact]
+    public async Task An_operators_first_start_keeps_the_generation_it_wrote_so_a_takeover_from_this_node_claims_a_newer_one()
+    {
+        var server = await TestServer.StartAsync(TimeSpan.FromMilliseconds(50));
+        await using var _ = server;
+        var zone = await server.CreateZoneAsync();
+        using var node1 = new NodeLab(server, "node1", address: "10.0.1.10");
+        using var node2 = new NodeLab(server, "node2", address: "10.0.2.10");
+        await node1.CreateSeedHierarchyAsync(zone);
+        await node2.CreateSeedHierarchyAsync(zone);
+        Assert.True((await node1.Manager.StartAsync("web-dns", node1.Options(), default)).Succeeded);
+        long kept = node1.Manager.State().GenerationOf("web");
+        Assert.Equal(1, kept);
+        // node1 dies; node2 heard node1's kept generation and claims the next one: the record moves.
+        using (OwnershipMark.ClaimGeneration(kept + 1))
+            Assert.True((await node2.Manager.StartAsync("web-dns", node2.Options(), default)).Succeeded);
+        using var client = server.Client();
+        Assert.Equal("10.0.2.10", (await client.GetRecordSetsAsync(zone.Id, "app.corp.example.", "A")).Single().Values.Single());
     }
 
     [Fact]
