@@ -27,12 +27,6 @@ public sealed record OwnershipMark(string Cluster, string Resource, string Node)
 
     public override int GetHashCode() => HashCode.Combine(Cluster, Resource, Node);
 
-    /// <summary>
-    /// The generation the cluster agent claims for the restore running in this async flow (null outside the agent:
-    /// an operator's start takes the next generation after the mark's).
-    /// </summary>
-    public static long? ClaimedGeneration => Claimed.Value?.Generation;
-
     /// <summary>The claim (or the operator's start observed) running in this async flow, where the kit says which generation it wrote.</summary>
     public static GenerationClaim? CurrentClaim => Claimed.Value;
 
