@@ -11,7 +11,7 @@ namespace SiosRoute53.Cmdlets.Cluster;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "HaStatus")]
 [OutputType(typeof(HaStatus))]
-public sealed class GetHaStatusCommand : NodeCmdlet
+public sealed class GetHaStatusCommand : OperationCmdlet
 {
     /// <summary>Do not read Route 53 (no API calls); the record section is left out.</summary>
     [Parameter]

@@ -8,7 +8,7 @@ namespace SiosRoute53.Cmdlets.Cluster;
 /// <summary>Moves a hierarchy to another node: removed on the owner (parents first), restored on the target (children first).</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Switchover", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(HaSwitchoverResult))]
-public sealed class InvokeSwitchoverCommand : NodeCmdlet
+public sealed class InvokeSwitchoverCommand : OperationCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ResourceTagCompleter))]
@@ -29,7 +29,7 @@ public sealed class InvokeSwitchoverCommand : NodeCmdlet
         if (!await OnPipelineThread(() => ShouldProcessUnlessForced($"hierarchy '{Tag}' to {(ToNode is null ? "the next node by priority" : $"'{ToNode}'")}", "Switch over", Force)))
             return;
         var client = new ClusterClient(new StateStore(ResolvedStateDirectory));
-        var result = await client.SwitchoverAsync(Tag, ToNode, Options().Progress, Verbose, cancellationToken);
+        var result = await client.SwitchoverAsync(Tag, ToNode, Options().Progress, Verbose, cancellationToken, TunableOverrides);
         Emit(result);
         if (!result.Succeeded)
             EmitError(new ErrorRecord(new Resources.ResourceActionFailedException(result.Message), "SwitchoverFailed", ErrorCategory.InvalidResult, Tag));

@@ -11,7 +11,7 @@ namespace SiosRoute53.Cmdlets.Cluster;
 /// <summary>Runs the node agent until Ctrl+C or SIGTERM (meant for a systemd unit).</summary>
 [Cmdlet(VerbsLifecycle.Start, "HaNode")]
 [OutputType(typeof(void))]
-public sealed class StartHaNodeCommand : NodeCmdlet
+public sealed class StartHaNodeCommand : OperationCmdlet
 {
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
@@ -21,11 +21,11 @@ public sealed class StartHaNodeCommand : NodeCmdlet
             context.Cancel = true;
             stop.Cancel();
         });
-        string tunables = ResolvedTunablesPath;
+        var tunables = TunablesLoader();
         var store = new StateStore(ResolvedStateDirectory);
         var environment = new KitEnvironment { Route53 = KitEnvironment.DefaultRoute53 };
-        var manager = new Hierarchy.ResourceManager(store, environment, () => TunableSet.Load(tunables));
-        var agent = new NodeAgent(store, manager, () => TunableSet.Load(tunables), environment, line =>
+        var manager = new Hierarchy.ResourceManager(store, environment, tunables);
+        var agent = new NodeAgent(store, manager, tunables, environment, line =>
             Post(() => WriteInformation(new InformationRecord($"{DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss.fff} {line}", "SiosRoute53"))));
         await agent.RunAsync(stop.Token);
     }

@@ -5,7 +5,7 @@ using SiosRoute53.Route53;
 namespace SiosRoute53.Cmdlets.Infrastructure;
 
 /// <summary>The AWS access parameters every cmdlet that reaches Route 53 shares, named as AWS.Tools names them.</summary>
-public abstract class AwsCmdlet : NodeCmdlet
+public abstract class AwsCmdlet : OperationCmdlet
 {
     /// <summary>A profile from the shared AWS credentials/config files.</summary>
     [Parameter]

@@ -32,14 +32,32 @@ public abstract class NodeCmdlet : AsyncCmdlet
     protected string ResolvedTunablesPath =>
         SessionState.Path.GetUnresolvedProviderPathFromPSPath(TunableSet.ResolvePath(TunablesPath));
 
-    protected TunableSet LoadTunables() => TunableSet.Load(ResolvedTunablesPath);
+    /// <summary>Tunables for this call only, over the file (a cmdlet's -Tunable); null for none.</summary>
+    protected virtual IReadOnlyDictionary<string, string>? TunableOverrides => null;
 
-    protected ResourceManager CreateManager()
+    private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
+
+    /// <summary>The tunables file under this call's overrides; each of the file's warnings is written once per call.</summary>
+    protected TunableSet LoadTunables() => Warned(TunableSet.Load(ResolvedTunablesPath, TunableOverrides));
+
+    /// <summary>A loader of the tunables for the engine: the file is read anew at each operation, with this call's overrides.</summary>
+    protected Func<TunableSet> TunablesLoader()
     {
-        string tunables = ResolvedTunablesPath;
-        return new ResourceManager(new StateStore(ResolvedStateDirectory), new KitEnvironment { Route53 = KitEnvironment.DefaultRoute53 },
-            () => TunableSet.Load(tunables));
+        string path = ResolvedTunablesPath;
+        var overrides = TunableOverrides; // checked now: a bad key fails before anything runs
+        return () => Warned(TunableSet.Load(path, overrides));
     }
+
+    private TunableSet Warned(TunableSet set)
+    {
+        foreach (var w in set.Warnings)
+            lock (_warned)
+                if (_warned.Add(w.Message)) Warn(w.Message);
+        return set;
+    }
+
+    protected ResourceManager CreateManager() =>
+        new(new StateStore(ResolvedStateDirectory), new KitEnvironment { Route53 = KitEnvironment.DefaultRoute53 }, TunablesLoader());
 
     /// <summary>Options for an engine operation: -Verbose narration and progress bars.</summary>
     protected OperationOptions Options(bool adopt = false) => new()

@@ -7,7 +7,7 @@ namespace SiosRoute53.Cmdlets.Resources;
 /// <summary>Shows the tunables in force on this node: value, where it comes from, allowed range.</summary>
 [Cmdlet(VerbsCommon.Get, "HaTunable")]
 [OutputType(typeof(TunableValue))]
-public sealed class GetHaTunableCommand : NodeCmdlet
+public sealed class GetHaTunableCommand : OperationCmdlet
 {
     [Parameter(Position = 0)]
     [SupportsWildcards]

@@ -9,7 +9,7 @@ namespace SiosRoute53.Cmdlets.Resources;
 /// Start-HaResource and Stop-HaResource: for each tag, confirm with the order the resources will go in, run the
 /// engine operation, write its result, and a non-terminating error when it did not succeed.
 /// </summary>
-public abstract class ResourceOperationCmdlet : NodeCmdlet
+public abstract class ResourceOperationCmdlet : OperationCmdlet
 {
     protected const string TagSet = "Tag", InputObjectSet = "InputObject";
 

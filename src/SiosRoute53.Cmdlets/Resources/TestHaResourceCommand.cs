@@ -12,7 +12,7 @@ namespace SiosRoute53.Cmdlets.Resources;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "HaResource", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(HaCheckResult), typeof(bool), typeof(int))]
-public sealed class TestHaResourceCommand : NodeCmdlet
+public sealed class TestHaResourceCommand : OperationCmdlet
 {
     private const string TagSet = "Tag", InputObjectSet = "InputObject";
 

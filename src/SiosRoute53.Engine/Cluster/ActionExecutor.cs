@@ -196,10 +196,12 @@ public sealed class ActionExecutor
     /// announced to the peers first (so a death from now on is taken over), the record's mark carries the
     /// generation (a stale claim loses the compare-and-swap), and the result is announced at once.
     /// </summary>
-    public async Task<HaOperationResult> RestoreAsync(string root, long generation, bool cancellable, CancellationToken cancellationToken, bool force = false) =>
-        (await ClaimAsync(root, generation, cancellable, cancellationToken, force)).Result;
+    public async Task<HaOperationResult> RestoreAsync(string root, long generation, bool cancellable, CancellationToken cancellationToken, bool force = false,
+        IReadOnlyDictionary<string, string>? tunables = null) =>
+        (await ClaimAsync(root, generation, cancellable, cancellationToken, force, tunables)).Result;
 
-    private async Task<(HaOperationResult Result, OwnershipMark.GenerationClaim Claim)> ClaimAsync(string root, long generation, bool cancellable, CancellationToken cancellationToken, bool force)
+    private async Task<(HaOperationResult Result, OwnershipMark.GenerationClaim Claim)> ClaimAsync(string root, long generation, bool cancellable, CancellationToken cancellationToken, bool force,
+        IReadOnlyDictionary<string, string>? tunables = null)
     {
         // Kept before anything moves: a node that restarts never claims a generation it may already have written.
         KeepGeneration(root, generation);
@@ -211,7 +213,7 @@ public sealed class ActionExecutor
             var result = await ExclusiveAsync(async ct =>
             {
                 using var claim = used = OwnershipMark.ClaimGeneration(generation);
-                try { return await _manager.StartAsync(root, Options(force), ct); }
+                try { return await _manager.StartAsync(root, Options(force) with { Tunables = tunables }, ct); }
                 finally
                 {
                     // What the mark got, or the newer generation of another node's mark that refused the claim: the
@@ -265,8 +267,8 @@ public sealed class ActionExecutor
     }
 
     /// <summary>Takes a hierarchy out of service here at a peer's request (a switchover).</summary>
-    public Task<HaOperationResult> RemoveAsync(string root, CancellationToken cancellationToken) =>
-        ExclusiveAsync(ct => _manager.StopHierarchyAsync(root, Options(), ct), cancellable: false, cancellationToken);
+    public Task<HaOperationResult> RemoveAsync(string root, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? tunables = null) =>
+        ExclusiveAsync(ct => _manager.StopHierarchyAsync(root, Options() with { Tunables = tunables }, ct), cancellable: false, cancellationToken);
 
     /// <summary>
     /// Runs one resource operation at a time. A cancellable one (a check round, a takeover) is cancelled by fencing,

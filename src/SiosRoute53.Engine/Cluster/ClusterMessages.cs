@@ -79,7 +79,8 @@ public sealed record PeerStatusBody(string Peer);
 
 public sealed record PeerStatusReply(bool Alive, double SecondsSinceHeard);
 
-public sealed record OperationBody(string Tag, bool Force, string? Reason);
+/// <summary>A request to restore or remove a hierarchy; <c>Tunables</c> are the requesting cmdlet's -Tunable, for this operation only.</summary>
+public sealed record OperationBody(string Tag, bool Force, string? Reason, Dictionary<string, string>? Tunables = null);
 
 public sealed record OperationReply(bool Succeeded, string Message, double Seconds, List<StepReply> Steps);
 

@@ -45,20 +45,22 @@ public sealed record ClusterSettings
     /// <summary>How long one heartbeat request may take.</summary>
     public TimeSpan HeartbeatTimeout => TimeSpan.FromSeconds(Math.Clamp(HeartbeatInterval.TotalSeconds, 1, 3));
 
-    public static ClusterSettings From(TunableSet tunables) => new()
+    public static ClusterSettings From(TunableSet tunables) => From(tunables.Typed);
+
+    public static ClusterSettings From(TunableSnapshot t) => new()
     {
-        HeartbeatInterval = tunables.Seconds("LCMHBEATTIME"),
-        MissedHeartbeats = tunables.Int("LCMNUMHBEATS"),
-        CheckInterval = tunables.Seconds("LKCHECKINTERVAL"),
-        QuorumMode = Parse("QUORUM_MODE", tunables.Text("QUORUM_MODE"), ("majority", QuorumMode.Majority), ("tcp_remote", QuorumMode.TcpRemote), ("none", QuorumMode.None)),
-        QuorumHosts = tunables.Text("QUORUM_HOSTS").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-        QuorumTimeout = tunables.Seconds("QUORUM_TIMEOUT_SECS"),
-        WitnessMode = Parse("WITNESS_MODE", tunables.Text("WITNESS_MODE"), ("remote_verify", WitnessMode.RemoteVerify), ("none", WitnessMode.None)),
-        QuorumLossAction = Parse("QUORUM_LOSS_ACTION", tunables.Text("QUORUM_LOSS_ACTION"), ("osu", QuorumLossAction.Osu), ("fastkill", QuorumLossAction.Fastkill), ("fastboot", QuorumLossAction.Fastboot)),
-        FastkillCommand = tunables.Text("FASTKILL_COMMAND"),
-        FastbootCommand = tunables.Text("FASTBOOT_COMMAND"),
-        RetryInterval = tunables.Seconds("ROUTE53_RECORD_INTERVAL"),
-        RetryCount = tunables.Int("ROUTE53_RECORD_TRY_COUNT"),
+        HeartbeatInterval = t.HeartbeatInterval,
+        MissedHeartbeats = t.MissedHeartbeats,
+        CheckInterval = t.CheckInterval,
+        QuorumMode = Parse("QUORUM_MODE", t.QuorumMode, ("majority", QuorumMode.Majority), ("tcp_remote", QuorumMode.TcpRemote), ("none", QuorumMode.None)),
+        QuorumHosts = t.QuorumHosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        QuorumTimeout = t.QuorumTimeout,
+        WitnessMode = Parse("WITNESS_MODE", t.WitnessMode, ("remote_verify", WitnessMode.RemoteVerify), ("none", WitnessMode.None)),
+        QuorumLossAction = Parse("QUORUM_LOSS_ACTION", t.QuorumLossAction, ("osu", QuorumLossAction.Osu), ("fastkill", QuorumLossAction.Fastkill), ("fastboot", QuorumLossAction.Fastboot)),
+        FastkillCommand = t.FastkillCommand,
+        FastbootCommand = t.FastbootCommand,
+        RetryInterval = t.RecordInterval,
+        RetryCount = t.RecordTryCount,
     };
 
     /// <summary>One of the named values, exactly; anything else is an error naming the key, the value and the choices.</summary>

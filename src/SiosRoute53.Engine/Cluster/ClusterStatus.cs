@@ -257,12 +257,12 @@ public static class ClusterStatusReader
             Time = now,
             Quorum = new HaQuorumStatus
             {
-                Mode = tunables.Text("QUORUM_MODE"),
+                Mode = tunables.Typed.QuorumMode,
                 Votes = state.Members.Count,
                 Reachable = reachable,
                 Needed = state.Members.Count == 0 ? 0 : state.Members.Count / 2 + 1,
                 HasQuorum = self?.Quorum,
-                WitnessMode = tunables.Text("WITNESS_MODE"),
+                WitnessMode = tunables.Typed.WitnessMode,
                 Witnesses = state.Members.Where(m => m.Role == MemberRole.Witness).Select(m => m.Name).ToList(),
             },
             Members = members,

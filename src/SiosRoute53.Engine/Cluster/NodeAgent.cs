@@ -297,14 +297,14 @@ public sealed class NodeAgent
             {
                 var body = request.BodyAs<OperationBody>();
                 _events.Record(body.Tag, "restore", "requested", $"'{request.From}' asked this node to bring '{body.Tag}' in service" + (body.Reason is null ? "." : $": {body.Reason}."));
-                var result = await _executor.RestoreAsync(body.Tag, _executor.NextGeneration(body.Tag, _table.Snapshot), cancellable: false, cancellationToken, body.Force);
+                var result = await _executor.RestoreAsync(body.Tag, _executor.NextGeneration(body.Tag, _table.Snapshot), cancellable: false, cancellationToken, body.Force, body.Tunables);
                 return Reply(MessageTypes.Ok, ToReply(result));
             }
             case MessageTypes.Remove:
             {
                 var body = request.BodyAs<OperationBody>();
                 _events.Record(body.Tag, "remove", "requested", $"'{request.From}' asked this node to take '{body.Tag}' out of service" + (body.Reason is null ? "." : $": {body.Reason}."));
-                return Reply(MessageTypes.Ok, ToReply(await _executor.RemoveAsync(body.Tag, cancellationToken)));
+                return Reply(MessageTypes.Ok, ToReply(await _executor.RemoveAsync(body.Tag, cancellationToken, body.Tunables)));
             }
             case MessageTypes.TakeOver:
             {

@@ -93,7 +93,8 @@ public sealed class ClusterClient(StateStore store, TimeProvider? time = null)
     /// Moves a hierarchy: the current owner removes it (parents first), the target restores it (children first);
     /// if the target fails, the hierarchy goes back to the source.
     /// </summary>
-    public async Task<HaSwitchoverResult> SwitchoverAsync(string tag, string? toNode, IProgress<OperationProgress>? progress, Action<string>? log, CancellationToken cancellationToken)
+    public async Task<HaSwitchoverResult> SwitchoverAsync(string tag, string? toNode, IProgress<OperationProgress>? progress, Action<string>? log, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? tunables = null)
     {
         var (state, client) = Connect();
         var definition = state.Find(tag) ?? throw new ResourceNotFoundException(tag, state.Resources.Select(r => r.Tag));
@@ -136,7 +137,7 @@ public sealed class ClusterClient(StateStore store, TimeProvider? time = null)
             {
                 try
                 {
-                    var reply = (await client.RequestAsync(path, type, new OperationBody(root, false, $"switchover to '{target.Name}'"), TimeSpan.FromMinutes(15), cancellationToken)).BodyAs<OperationReply>();
+                    var reply = (await client.RequestAsync(path, type, new OperationBody(root, false, $"switchover to '{target.Name}'", tunables is null ? null : new Dictionary<string, string>(tunables)), TimeSpan.FromMinutes(15), cancellationToken)).BodyAs<OperationReply>();
                     steps.Add(new HaStep { Tag = root, Action = $"{type} on {m.Name}", Outcome = reply.Succeeded ? "success" : "failed", Message = reply.Message, Duration = TimeSpan.FromSeconds(reply.Seconds) });
                     foreach (var s in reply.Steps) log?.Invoke($"  {m.Name}: {s.Action} {s.Tag}: {s.Outcome} in {s.Seconds:0.0} s: {s.Message}");
                     return reply;

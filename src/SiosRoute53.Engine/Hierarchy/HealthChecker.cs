@@ -26,7 +26,7 @@ internal sealed class HealthChecker(HierarchyServices services)
         using var running = SecureFiles.TryLock(Path.Combine(store.Directory, "check.lock"))
             ?? throw new ResourceBusyException($"A previous health check on this node is still running (a repair may be waiting for Route 53 to reach INSYNC); this run does not overlap it. " +
                                                "The result of this run is unknown; the next one will check again.");
-        var tunables = services.LoadTunables();
+        var tunables = services.TunablesFor(options);
         var state = store.Read();
         services.Saw(state);
         string node = state.NodeName;

@@ -15,6 +15,9 @@ public sealed record OperationOptions
 
     /// <summary>Start a parent while its child only waits for INSYNC (the default); off, a start runs strictly one step after another.</summary>
     public bool Pipelined { get; init; } = true;
+
+    /// <summary>Tunables for this operation only (a cmdlet's -Tunable), over the file and the defaults; keys and values are checked.</summary>
+    public IReadOnlyDictionary<string, string>? Tunables { get; init; }
 }
 
 /// <summary>What the parts of the resource layer share on one node: the store, its event log, the kits, the node's facilities.</summary>
@@ -34,6 +37,9 @@ internal sealed class HierarchyServices
     public StateStore Store { get; }
     public KitEnvironment Environment { get; }
     public Func<TunableSet> LoadTunables { get; }
+
+    /// <summary>The tunables of one operation: the file (read anew) under the operation's own overrides.</summary>
+    public TunableSet TunablesFor(OperationOptions options) => LoadTunables().With(options.Tunables);
     public KitCatalog Kits { get; }
     public EventLog Events { get; }
     public TimeProvider Time => Environment.Time;

@@ -101,7 +101,7 @@ public sealed class ResourceManager
         // that restored the record writes it), so its agent reports it and the next owner claims a newer one.
         using var observed = OwnershipMark.ObserveGeneration();
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var tunables = _services.LoadTunables();
+        var tunables = _services.TunablesFor(options);
         var runner = StepRunner.Lease(_services, s => HierarchyGraph.Of(s).RestoreOrder(HierarchyServices.Require(s, tag).Tag), EventActions.Restore);
         var order = runner.Leased;
         var leased = runner.State;
@@ -171,7 +171,7 @@ public sealed class ResourceManager
     private async Task<HaOperationResult> StopAsync(string tag, bool wholeHierarchy, OperationOptions options, CancellationToken cancellationToken)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var tunables = _services.LoadTunables();
+        var tunables = _services.TunablesFor(options);
         var runner = StepRunner.Lease(_services, s =>
         {
             var graph = HierarchyGraph.Of(s);

@@ -34,9 +34,9 @@ public sealed record KitEnvironment
     /// <summary>The production factory: credentials from the AWS chain, endpoint from the resource or ROUTE53_ENDPOINT_URL.</summary>
     public static IRoute53Client DefaultRoute53(AwsAccessOptions access, TunableSet tunables, Action<string>? log)
     {
-        string endpoint = tunables.Text("ROUTE53_ENDPOINT_URL");
-        if (access.EndpointUrl is null && endpoint.Length > 0) access = access with { EndpointUrl = new Uri(endpoint) };
-        var options = Route53ClientOptions.From(access, log) with { RequestsPerSecond = tunables.Int("ROUTE53_REQUESTS_PER_SECOND") };
+        var typed = tunables.Typed;
+        if (access.EndpointUrl is null && typed.EndpointUrl.Length > 0) access = access with { EndpointUrl = new Uri(typed.EndpointUrl) };
+        var options = Route53ClientOptions.From(access, log) with { RequestsPerSecond = typed.RequestsPerSecond };
         return new Route53Client(AwsSdkCredentialSource.From(access), options);
     }
 }

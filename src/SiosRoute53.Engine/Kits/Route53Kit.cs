@@ -39,7 +39,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
 
     private static IPAddress AddressOf(KitContext context, Route53Settings s) => context.AddressOfChild(s.IpResource);
 
-    private static long TtlOf(KitContext context, Route53Settings s) => s.Ttl ?? context.Tunables.Int("ROUTE53_TTL");
+    private static long TtlOf(KitContext context, Route53Settings s) => s.Ttl ?? (long)context.Tunables.Typed.Route53Ttl.TotalSeconds;
 
     /// <summary>The A record set and the ownership mark's TXT set, in one listing call when they sit together.</summary>
     internal static async Task<(ResourceRecordSet? A, ResourceRecordSet? Mark)> ReadAsync(IRoute53Client client, Route53Settings s, CancellationToken cancellationToken)
@@ -75,10 +75,10 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
         var mine = new OwnershipMark(context.ClusterName, context.Tag, context.NodeName);
         // The client is the one place that retries a call (pauses up to ROUTE53_RECORD_INTERVAL); ROUTE53_RECORD_TRY_COUNT
         // counts compare-and-swap rounds, each a fresh read and a new batch.
-        var client = context.Environment.Route53(s.Access with { MaxRetryDelay = context.Tunables.Seconds("ROUTE53_RECORD_INTERVAL") },
-            context.Tunables, context.Log);
-        int tries = context.Tunables.Int("ROUTE53_RECORD_TRY_COUNT");
-        var hint = DnsAnswerHint.From(context.Tunables.Text("ROUTE53_DNS_HINT_SERVERS"), name, address); // a bad value fails before any change
+        var tunables = context.Tunables.Typed;
+        var client = context.Environment.Route53(s.Access with { MaxRetryDelay = tunables.RecordInterval }, context.Tunables, context.Log);
+        int tries = tunables.RecordTryCount;
+        var hint = DnsAnswerHint.From(tunables.DnsHintServers, name, address); // a bad value fails before any change
         var time = context.Environment.Time;
         long ttl = TtlOf(context, s);
         ChangeInfo? change = null;
@@ -174,8 +174,8 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
 
         // What is left is waiting for INSYNC: the parents may start meanwhile.
         context.Submitted?.Invoke();
-        var cap = context.Tunables.Seconds("ROUTE53_CHANGEID_INTERVAL");
-        int changeTries = context.Tunables.Int("ROUTE53_CHANGEID_TRY_COUNT");
+        var cap = context.Tunables.Typed.ChangeIdInterval;
+        int changeTries = context.Tunables.Typed.ChangeIdTryCount;
         context.Log($"{context.Tag}: change {change!.ShortId} is {change.Status}; following it to INSYNC (budget {(cap * changeTries).TotalSeconds:0} s).");
         string submitted = $"Route 53 accepted change {change.ShortId} ({action}): it still moves the record to this node when it reaches INSYNC, usually within a minute.";
         Phase($"waiting for change {change.ShortId} to reach INSYNC ({change.Status})", submitted, TimeSpan.Zero, cap * changeTries);
@@ -185,7 +185,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
             {
                 Phase($"waiting for change {change.ShortId} to reach INSYNC ({poll.Status})", submitted, poll.Elapsed, poll.Budget);
                 context.Log($"{context.Tag}: change {change.ShortId} is {(poll.Failure is null ? poll.Status.ToString() : $"not known ({poll.Failure})")} after {poll.Elapsed.TotalSeconds:0.0} s (asked by rule: {poll.Rule}).");
-            }, cancellationToken, hint, context.Tunables.Int("ROUTE53_REQUESTS_PER_SECOND"));
+            }, cancellationToken, hint, context.Tunables.Typed.RequestsPerSecond);
         if (insync.InSync) Phase($"reading {name} back");
         if (!insync.InSync)
             throw new ResourceActionException(
@@ -232,11 +232,11 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
             // ROUTE53_RECORDCHECK_INTERVAL, all within ROUTE53_QUICKCHECK_TIMEOUT.
             var client = first.Environment.Route53(group.Key.Access with
             {
-                MaxAttempts = tunables.Int("ROUTE53_RECORDCHECK_TRY_COUNT"),
-                MaxRetryDelay = tunables.Seconds("ROUTE53_RECORDCHECK_INTERVAL"),
+                MaxAttempts = tunables.Typed.RecordCheckTryCount,
+                MaxRetryDelay = tunables.Typed.RecordCheckInterval,
             }, tunables, first.Log);
             using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            limit.CancelAfter(tunables.Seconds("ROUTE53_QUICKCHECK_TIMEOUT"));
+            limit.CancelAfter(tunables.Typed.QuickCheckTimeout);
             var members = group.ToList();
             Dictionary<string, ResourceRecordSet?>? byName = new(StringComparer.OrdinalIgnoreCase);
             string? failure = null;
@@ -257,7 +257,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
             catch (Exception e) when (e is Route53Exception or Aws.AwsConfigurationException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 byName = null;
-                failure = e is OperationCanceledException ? $"no answer within ROUTE53_QUICKCHECK_TIMEOUT ({tunables.Seconds("ROUTE53_QUICKCHECK_TIMEOUT").TotalSeconds:0} s)" : e.Message;
+                failure = e is OperationCanceledException ? $"no answer within ROUTE53_QUICKCHECK_TIMEOUT ({tunables.Typed.QuickCheckTimeout.TotalSeconds:0} s)" : e.Message;
                 // Wrong credentials or permissions are not an outage: they alert, though they never fail anything over.
                 misconfigured = e is AccessDeniedException or SignatureDoesNotMatchException or Aws.AwsConfigurationException;
             }

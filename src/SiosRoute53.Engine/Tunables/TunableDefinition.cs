@@ -10,6 +10,9 @@ public sealed record TunableDefinition(string Key, string Default, string Descri
     public IReadOnlyList<string>? AllowedValues { get; init; }
     public string Unit { get; init; } = "";
 
+    /// <summary>For a text tunable with a format (a URL, a list of addresses): null when the value is acceptable, else why not.</summary>
+    public Func<string, string?>? Format { get; init; }
+
     /// <summary>What values the tunable takes, for help and error messages.</summary>
     public string Range =>
         AllowedValues is not null ? string.Join(" | ", AllowedValues)
@@ -27,7 +30,7 @@ public sealed record TunableDefinition(string Key, string Default, string Descri
                 return $"'{value}' is not a whole number";
             if (n < Minimum || n > Maximum) return $"{n} is outside {Range}";
         }
-        return null;
+        return Format?.Invoke(value);
     }
 }
 
@@ -50,8 +53,9 @@ public static class TunableCatalog
         Seconds("ROUTE53_RECORDCHECK_INTERVAL", 2, 1, 300, "Longest pause between attempts to read the A record during a check (the backoff grows up to it)."),
         Count("ROUTE53_RECORDCHECK_TRY_COUNT", 4, 1, 100, "Attempts of each read of the A record during a check."),
         Seconds("ROUTE53_QUICKCHECK_TIMEOUT", 25, 1, 3600, "Time limit of one route53 quickCheck."),
-        new TunableDefinition("ROUTE53_ENDPOINT_URL", "", "Route 53 endpoint for resources that name none (empty: the AWS endpoint)."),
-        new TunableDefinition("ROUTE53_DNS_HINT_SERVERS", "", "The zone's name servers by IP address (e.g. the VPC resolver 10.0.0.2), asked for a changed record's new value so INSYNC is asked for the moment it shows (empty: GetChange alone)."),
+        new TunableDefinition("ROUTE53_ENDPOINT_URL", "", "Route 53 endpoint for resources that name none (empty: the AWS endpoint).") { Format = HttpUrl },
+        new TunableDefinition("ROUTE53_DNS_HINT_SERVERS", "", "The zone's name servers by IP address (e.g. the VPC resolver 10.0.0.2), asked for a changed record's new value so INSYNC is asked for the moment it shows (empty: GetChange alone).")
+            { Format = AddressList },
         Count("ROUTE53_REQUESTS_PER_SECOND", 5, 1, 100, "The node's Route 53 request budget (Route 53 allows 5 per second per account)."),
         Seconds("SERVICE_COMMAND_TIMEOUT", 120, 1, 3600, "Time limit of a service resource's start, stop or check command."),
         Seconds("LCMHBEATTIME", 5, 1, 60, "Interval between heartbeats on each communication path."),
@@ -70,4 +74,41 @@ public static class TunableCatalog
     };
 
     public static TunableDefinition? Find(string key) => All.FirstOrDefault(t => t.Key == key);
+
+    /// <summary>
+    /// The known key an unknown one most likely meant: the same key in other letter case, else the nearest by edit
+    /// distance when it is close (a typo), else none (a foreign setting in a shared file, such as LifeKeeper's LKROOT).
+    /// </summary>
+    public static TunableDefinition? Closest(string key)
+    {
+        if (All.FirstOrDefault(t => t.Key.Equals(key, StringComparison.OrdinalIgnoreCase)) is { } sameLetters) return sameLetters;
+        string upper = key.ToUpperInvariant();
+        var (best, distance) = All.Select(t => (t, Distance(upper, t.Key))).MinBy(x => x.Item2);
+        return distance <= Math.Max(2, best.Key.Length / 5) ? best : null;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) previous[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+
+    private static string? HttpUrl(string value) =>
+        value.Length == 0 || Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0
+            ? null : $"'{value}' is not an http or https URL (e.g. https://route53.amazonaws.com)";
+
+    private static string? AddressList(string value)
+    {
+        try { Route53.DnsAnswerHint.ParseServers(value); return null; }
+        catch (ArgumentException e) { return e.Message.TrimEnd('.'); }
+    }
 }

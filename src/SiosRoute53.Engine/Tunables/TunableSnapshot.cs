@@ -15,6 +15,7 @@ public sealed record TunableSnapshot
     public required int RecordCheckTryCount { get; init; }
     public required TimeSpan QuickCheckTimeout { get; init; }
     public required string EndpointUrl { get; init; }
+    public required string DnsHintServers { get; init; }
     public required int RequestsPerSecond { get; init; }
     public required TimeSpan ServiceCommandTimeout { get; init; }
     public required TimeSpan HeartbeatInterval { get; init; }
@@ -42,6 +43,7 @@ public sealed record TunableSnapshot
         RecordCheckTryCount = set.Int("ROUTE53_RECORDCHECK_TRY_COUNT"),
         QuickCheckTimeout = set.Seconds("ROUTE53_QUICKCHECK_TIMEOUT"),
         EndpointUrl = set.Text("ROUTE53_ENDPOINT_URL"),
+        DnsHintServers = set.Text("ROUTE53_DNS_HINT_SERVERS"),
         RequestsPerSecond = set.Int("ROUTE53_REQUESTS_PER_SECOND"),
         ServiceCommandTimeout = set.Seconds("SERVICE_COMMAND_TIMEOUT"),
         HeartbeatInterval = set.Seconds("LCMHBEATTIME"),
