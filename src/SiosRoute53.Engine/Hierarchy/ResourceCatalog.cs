@@ -33,9 +33,12 @@ internal sealed partial class ResourceCatalog(HierarchyServices services)
         };
         await kit.ValidateAsync(services.Context(state, definition, services.LoadTunables(), new OperationOptions(), childDefinitions), cancellationToken);
 
+        if (RecordClaims.ConflictFor(state, definition) is { } claimed) throw new HaArgumentException(claimed, definition.Tag);
+
         var created = Store.Update(current =>
         {
             CheckNewTag(current, definition.Tag);
+            if (RecordClaims.ConflictFor(current, definition) is { } taken) throw new HaArgumentException(taken, definition.Tag);
             foreach (var c in children) HierarchyServices.Require(current, c);
             var next = (current with
             {
@@ -62,6 +65,51 @@ internal sealed partial class ResourceCatalog(HierarchyServices services)
                 .ToDictionary(d => d.Tag, StringComparer.OrdinalIgnoreCase);
             await services.Kits.For(r.Kind).ValidateAsync(services.Context(state, r, tunables, new OperationOptions(), kids), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Changes a resource's definition (see <see cref="ResourceUpdatePlanner"/>): each changed resource is checked by
+    /// its kit (a node's new address on that node: here by this node's kit, elsewhere by <paramref name="validateOn"/>),
+    /// then the change is decided again under the store lock and committed like every configuration change: on a
+    /// cluster member it is stored only when a majority of the members stored it. With <paramref name="apply"/> false
+    /// (-WhatIf) it is checked and described but nothing changes.
+    /// </summary>
+    public async Task<HaResourceUpdate> UpdateAsync(ResourceUpdate update, InServiceView inService, Func<ResourceDefinition, string, CancellationToken, Task>? validateOn,
+        bool apply, CancellationToken cancellationToken)
+    {
+        var state = Store.Read();
+        services.Saw(state);
+        var (updated, changes) = ResourceUpdatePlanner.Plan(state, update, inService);
+        string tag = HierarchyServices.Require(state, update.Tag).Tag;
+        if (changes.Count == 0)
+            return new HaResourceUpdate { Tag = tag, Changes = changes, Resources = new[] { services.View(state, state.Find(tag)!) } };
+
+        string node = update.Node ?? state.NodeName;
+        var tunables = services.LoadTunables();
+        foreach (var d in updated.Where(d => changes.Any(c => c.Tag == d.Tag && c.Setting != "Priority")))
+        {
+            bool elsewhere = d.Kind == ResourceKind.Ip && !node.Equals(state.NodeName, StringComparison.OrdinalIgnoreCase);
+            if (elsewhere)
+            {
+                if (validateOn is null)
+                    throw new HaArgumentException($"'{node}' must check its own new address for '{d.Tag}', and this node cannot ask it (no cluster). Run Set-HaResource on '{node}'.", node);
+                await validateOn(d, node, cancellationToken);
+            }
+            else
+                await services.Kits.For(d.Kind).ValidateAsync(services.Context(state with { NodeName = node }, d, tunables, new OperationOptions()), cancellationToken);
+        }
+        if (!apply)
+            return new HaResourceUpdate { Tag = tag, Changes = changes, Resources = updated.Select(d => services.View(state, d)).ToList() };
+
+        var views = Store.Update(current =>
+        {
+            var (again, _) = ResourceUpdatePlanner.Plan(current, update, inService);
+            var byTag = again.ToDictionary(d => d.Tag, StringComparer.OrdinalIgnoreCase);
+            var next = (current with { Resources = current.Resources.Select(r => byTag.GetValueOrDefault(r.Tag) ?? r).ToList() }).ConfigChanged();
+            return (next, again.Select(d => services.View(next, d)).ToList());
+        });
+        services.Events.Record(tag, EventActions.Update, EventOutcomes.Success, $"Changed '{tag}': {string.Join("; ", changes)}.");
+        return new HaResourceUpdate { Tag = tag, Changes = changes, Resources = views, Applied = true };
     }
 
     private static void CheckNewTag(NodeState state, string tag)

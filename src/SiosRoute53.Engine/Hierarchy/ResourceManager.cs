@@ -73,6 +73,15 @@ public sealed class ResourceManager
     public Task ValidateExtensionAsync(IReadOnlyList<ResourceDefinition> resources, IReadOnlyDictionary<string, List<string>> children, string node, CancellationToken cancellationToken) =>
         _catalog.ValidateExtensionAsync(resources, children, node, cancellationToken);
 
+    /// <summary>
+    /// Changes a resource's definition cluster-wide (see <see cref="ResourceUpdatePlanner"/> for what is refused while in
+    /// service). <paramref name="inService"/>: what the other members have in service; <paramref name="validateOn"/>:
+    /// asks another node to check its own new settings. With <paramref name="apply"/> false nothing changes (-WhatIf).
+    /// </summary>
+    public Task<HaResourceUpdate> UpdateAsync(ResourceUpdate update, InServiceView inService, Func<ResourceDefinition, string, CancellationToken, Task>? validateOn,
+        bool apply, CancellationToken cancellationToken) =>
+        _catalog.UpdateAsync(update, inService, validateOn, apply, cancellationToken);
+
     public HaResource AddDependency(string parent, string child) => _catalog.AddDependency(parent, child);
 
     public HaResource RemoveDependency(string parent, string child) => _catalog.RemoveDependency(parent, child);

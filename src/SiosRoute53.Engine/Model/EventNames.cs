@@ -8,6 +8,8 @@ public static class EventActions
 {
     public const string Create = "create";
     public const string RemoveResource = "remove-resource";
+    public const string Update = "update";
+    public const string Import = "import";
     public const string Dependency = "dependency";
     public const string Restore = "restore";
     public const string Remove = "remove";
@@ -28,7 +30,7 @@ public static class EventActions
 
     public static readonly IReadOnlyList<string> All = new[]
     {
-        Create, RemoveResource, Dependency, Restore, Remove, Rollback, QuickCheck, Recover, Lease,
+        Create, RemoveResource, Update, Import, Dependency, Restore, Remove, Rollback, QuickCheck, Recover, Lease,
         Failover, Switchover, Extend, Cluster, Configuration, Heartbeat, Quorum, Reconcile, Agent, Security,
     };
 }
