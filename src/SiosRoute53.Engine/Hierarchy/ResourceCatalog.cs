@@ -112,6 +112,53 @@ internal sealed partial class ResourceCatalog(HierarchyServices services)
         return new HaResourceUpdate { Tag = tag, Changes = changes, Resources = views, Applied = true };
     }
 
+    /// <summary>
+    /// Adds the resources and dependencies of <paramref name="document"/> as one configuration change (committed like
+    /// every other: on a cluster member, only when a majority stored it), each checked by its kit on this node and a
+    /// node's own address on that node (<paramref name="validateOn"/>). Refused as a whole when anything conflicts.
+    /// With <paramref name="apply"/> false (-WhatIf) it is checked and described, and nothing changes.
+    /// </summary>
+    public async Task<IReadOnlyList<HaResource>> ImportAsync(ConfigurationDocument document, Func<ResourceDefinition, string, CancellationToken, Task>? validateOn,
+        bool apply, CancellationToken cancellationToken)
+    {
+        var state = Store.Read();
+        services.Saw(state);
+        var (resources, dependencies) = ConfigurationTransfer.PlanImport(state, document, services.Kits);
+        var merged = state with { Resources = state.Resources.Concat(resources).ToList(), Dependencies = state.Dependencies.Concat(dependencies).ToList() };
+        var tunables = services.LoadTunables();
+        foreach (var r in resources)
+            foreach (var node in r.Nodes.Keys)
+            {
+                if (node.Equals(state.NodeName, StringComparison.OrdinalIgnoreCase))
+                    await services.Kits.For(r.Kind).ValidateAsync(services.Context(merged, r, tunables, new OperationOptions()), cancellationToken);
+                else if (r.Kind == ResourceKind.Ip)
+                {
+                    if (validateOn is null)
+                        throw new HaArgumentException($"'{node}' must check its own address for '{r.Tag}', and this node cannot ask it. Import on a node of the cluster whose agents run.", node);
+                    await validateOn(r, node, cancellationToken);
+                }
+            }
+        if (!apply) return resources.Select(r => services.View(merged, r)).ToList();
+
+        var now = services.Time.GetUtcNow();
+        var views = Store.Update(current =>
+        {
+            var (adding, joining) = ConfigurationTransfer.PlanImport(current, document, services.Kits);
+            adding = adding.Select(r => r with { Created = now }).ToList();
+            var next = (current with
+            {
+                Resources = current.Resources.Concat(adding).ToList(),
+                Dependencies = current.Dependencies.Concat(joining).ToList(),
+            }).ConfigChanged();
+            foreach (var r in adding)
+                next = next.WithStatus(new ResourceStatus { Tag = r.Tag, Node = next.NodeName, State = ResourceState.OSU, Since = now, Reason = StepKind.CreatedReason });
+            return (next, adding.Select(r => services.View(next, r)).ToList());
+        });
+        services.Events.Record(null, EventActions.Import, EventOutcomes.Success,
+            $"Imported {views.Count} resource(s) ({string.Join(", ", views.Select(v => v.Tag))}) and {dependencies.Count} dependency(ies) exported from '{document.Node}' of cluster '{document.Cluster}' on {document.Exported:u}.");
+        return views;
+    }
+
     private static void CheckNewTag(NodeState state, string tag)
     {
         if (state.Find(tag) is { } existing)

@@ -82,6 +82,15 @@ public sealed class ResourceManager
         bool apply, CancellationToken cancellationToken) =>
         _catalog.UpdateAsync(update, inService, validateOn, apply, cancellationToken);
 
+    /// <summary>The definitions of <paramref name="tags"/>' whole hierarchies (all when none), for Export-HaConfiguration; <paramref name="leftOut"/> names settings not exported.</summary>
+    public ConfigurationDocument Export(IReadOnlyCollection<string>? tags, out IReadOnlyList<string> leftOut) =>
+        ConfigurationTransfer.Export(Store.Read(), tags, _services.Time.GetUtcNow(), out leftOut);
+
+    /// <summary>Adds a document's resources and dependencies as one configuration change, or refuses it whole (see <see cref="ConfigurationTransfer.PlanImport"/>).</summary>
+    public Task<IReadOnlyList<HaResource>> ImportAsync(ConfigurationDocument document, Func<ResourceDefinition, string, CancellationToken, Task>? validateOn,
+        bool apply, CancellationToken cancellationToken) =>
+        _catalog.ImportAsync(document, validateOn, apply, cancellationToken);
+
     public HaResource AddDependency(string parent, string child) => _catalog.AddDependency(parent, child);
 
     public HaResource RemoveDependency(string parent, string child) => _catalog.RemoveDependency(parent, child);
