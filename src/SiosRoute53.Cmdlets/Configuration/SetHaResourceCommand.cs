@@ -78,6 +78,12 @@ public sealed class SetHaResourceCommand : OperationCmdlet
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var manager = CreateManager();
+        try { await ChangeAsync(manager, cancellationToken); }
+        catch (Exception e) when (IsReportable(e)) { EmitError(ErrorFor(e, Tag)); }
+    }
+
+    private async Task ChangeAsync(ResourceManager manager, CancellationToken cancellationToken)
+    {
         var store = new StateStore(ResolvedStateDirectory);
         var state = store.Read();
         var definition = state.Find(Tag) ?? throw new ResourceNotFoundException(Tag, state.Resources.Select(r => r.Tag));

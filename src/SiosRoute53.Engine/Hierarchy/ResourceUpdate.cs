@@ -149,7 +149,7 @@ public static class ResourceUpdatePlanner
                 if (value.Length == 0) shared.Remove(key); else shared[key] = value;
             }
             if (update.SystemdUnit is { } unit && unit != (shared.GetValueOrDefault(SettingKeys.SystemdUnit) ?? ""))
-                RefuseInService(everywhere, r.Tag, $"changing its systemd unit from '{shared.GetValueOrDefault(SettingKeys.SystemdUnit)}' to '{unit}' would make the next stop stop a unit that is not running",
+                RefuseInService(everywhere, r.Tag, $"changing its systemd unit from '{shared.GetValueOrDefault(SettingKeys.SystemdUnit)}' to '{unit}' while it runs: the next stop would stop a unit that is not running",
                     Stop(r.Tag));
             Command(SettingKeys.SystemdUnit, update.SystemdUnit, "", "at the next start");
             Command(SettingKeys.StartCommand, update.StartCommand, "at the next start (the running service is not restarted)", "at the next start");

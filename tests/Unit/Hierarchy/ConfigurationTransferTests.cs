@@ -57,7 +57,13 @@ public class ConfigurationTransferTests
         Assert.StartsWith("Nothing was imported: ", e.Message);
         Assert.Contains("tag 'web' already exists here (Service)", e.Message);
         Assert.Contains("tag 'web-ip' already exists here (Ip)", e.Message);
-        Assert.Contains("is already managed by route53 resource 'web-dns'", e.Message);
+        Assert.Equal(revision, node.Store.Read().Revision);
+
+        var sameRecord = ConfigurationDocument.FromJson(document.ToJson().Replace("\"web", "\"copy"), "copy");
+        var claimed = await Assert.ThrowsAsync<HaArgumentException>(() => node.Manager.ImportAsync(sameRecord, null, apply: true, default));
+        Assert.Contains("Record app.corp.example. in hosted zone corp.example.", claimed.Message);
+        Assert.Contains("is already managed by route53 resource 'web-dns'", claimed.Message);
+        Assert.DoesNotContain("already exists", claimed.Message);
         Assert.Equal(revision, node.Store.Read().Revision);
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using SiosRoute53.Aws;
 using SiosRoute53.Hierarchy;
 using SiosRoute53.Model;
+using SiosRoute53.Route53;
 using SiosRoute53.Tests.Unit.Server;
 
 namespace SiosRoute53.Tests.Unit.Hierarchy;
