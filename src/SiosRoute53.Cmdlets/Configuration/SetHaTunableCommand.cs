@@ -1,5 +1,3 @@
-using System.Collections;
-using System.Globalization;
 using System.Management.Automation;
 using SiosRoute53.Cmdlets.Infrastructure;
 using SiosRoute53.Tunables;
@@ -30,8 +28,7 @@ public sealed class SetHaTunableCommand : NodeCmdlet
 
     /// <summary>Several tunables at once: @{ KEY = value; … }.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = ManySet)]
-    [ArgumentCompleter(typeof(TunableHashtableCompleter))]
-    public Hashtable Tunable { get; set; } = new();
+    public TunableOverrides Tunable { get; set; } = new();
 
     /// <summary>Return the keys to their defaults (their lines are removed from the file).</summary>
     [Parameter(Mandatory = true, ParameterSetName = DefaultSet)]
@@ -49,14 +46,7 @@ public sealed class SetHaTunableCommand : NodeCmdlet
                 foreach (var k in Key) changes[k] = null;
                 break;
             default:
-                foreach (DictionaryEntry e in Tunable)
-                    changes[e.Key?.ToString() ?? ""] = (e.Value is PSObject p ? p.BaseObject : e.Value) switch
-                    {
-                        null => "",
-                        bool b => b ? "true" : "false",
-                        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                        var v => v.ToString() ?? "",
-                    };
+                foreach (var (key, value) in Tunable.Values) changes[key] = value;
                 break;
         }
         string file = ResolvedTunablesPath;

@@ -45,21 +45,3 @@ public sealed class NodeNameCompleter : StoreCompleter
     protected override IEnumerable<(string Name, string Tooltip)> Candidates(Model.NodeState state) =>
         state.Members.Select(m => (m.Name, $"{m.Name} ({m.Role}, {string.Join(", ", m.Paths)})"));
 }
-
-/// <summary>
-/// Completes the keys of a -Tunable hashtable (@{ ROUTE53_<Tab>): PowerShell asks the parameter's completer with the
-/// word at the cursor inside the hashtable literal, so the keys already written are left out.
-/// </summary>
-public sealed class TunableHashtableCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
-    {
-        string prefix = wordToComplete.Trim('\'', '"', '@', '{', ' ', ';');
-        var written = commandAst.FindAll(a => a is HashtableAst, true).Cast<HashtableAst>()
-            .SelectMany(h => h.KeyValuePairs.Select(kv => kv.Item1.Extent.Text.Trim('\'', '"'))).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return Tunables.TunableCatalog.All
-            .Where(t => t.Key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && (!written.Contains(t.Key) || t.Key.Equals(prefix, StringComparison.OrdinalIgnoreCase)))
-            .Select(t => new CompletionResult($"{t.Key} = ", t.Key, CompletionResultType.ParameterValue, $"{t.Description} Range: {t.Range}; default {t.Default}."));
-    }
-}

@@ -1,7 +1,4 @@
-using System.Collections;
-using System.Globalization;
 using System.Management.Automation;
-using SiosRoute53.Tunables;
 
 namespace SiosRoute53.Cmdlets.Infrastructure;
 
@@ -14,30 +11,7 @@ public abstract class OperationCmdlet : NodeCmdlet
 {
     /// <summary>Tunables for this call, over the file: a hashtable of KEY = value.</summary>
     [Parameter]
-    [ArgumentCompleter(typeof(TunableHashtableCompleter))]
-    public Hashtable? Tunable { get; set; }
+    public TunableOverrides? Tunable { get; set; }
 
-    private IReadOnlyDictionary<string, string>? _overrides;
-
-    protected override IReadOnlyDictionary<string, string>? TunableOverrides
-    {
-        get
-        {
-            if (Tunable is null || Tunable.Count == 0) return null;
-            if (_overrides is not null) return _overrides;
-            var given = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (DictionaryEntry e in Tunable)
-            {
-                object? value = e.Value is PSObject p ? p.BaseObject : e.Value;
-                given[e.Key?.ToString() ?? ""] = value switch
-                {
-                    null => "",
-                    bool b => b ? "true" : "false",
-                    IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                    _ => value.ToString() ?? "",
-                };
-            }
-            return _overrides = TunableSet.CheckOverrides(given);
-        }
-    }
+    protected override IReadOnlyDictionary<string, string>? TunableOverrides => Tunable is { Values.Count: > 0 } t ? t.Values : null;
 }
