@@ -43,7 +43,7 @@ Describe 'Set-HaResource' {
         $change.TakesEffect | Should -Match 'when the record is next written'
         (Get-HaResource web-dns).Settings['Ttl'] | Should -Be '30'
         (Get-HaEvent web-dns -Action update -Newest 1).Message | Should -Match 'Ttl \(ROUTE53_TTL\) → 30'
-        Stop-HaResource web -Force | Out-Null
+        Stop-HaResource web-ip -Force | Out-Null
         Start-HaResource web | Out-Null
         (Get-HaRoute53Record -HostedZoneId $zoneId -Name app.corp.example -Type A).Ttl | Should -Be 30
     }
@@ -57,7 +57,7 @@ Describe 'Set-HaResource' {
     }
 
     It 'moves the record to another zone once out of service (a recreated zone), looked up by name' {
-        Stop-HaResource web -Force | Out-Null
+        Stop-HaResource web-dns -Force | Out-Null
         $changes = Set-HaResource web-dns -ZoneName other.example -RecordName app.other.example
         $changes.Setting | Should -Be @('HostedZone', 'RecordName')
         (Get-HaResource web-dns).Detail | Should -Be "app.other.example. A in other.example. ($otherId)"
@@ -97,17 +97,17 @@ Describe '-Tunable on an operation' {
 
     It 'refuses an unknown key or a value out of range before it changes anything' {
         { Stop-HaResource web -Force -Tunable @{ ROUTE53_CHANGE_TRY_COUNT = 7 } -ErrorAction Stop } | Should -Throw '*did you mean ROUTE53_CHANGEID_TRY_COUNT?*'
-        { Test-HaResource -Tunable @{ LCMNUMHBEATS = 1 } -ErrorAction Stop } | Should -Throw 'LCMNUMHBEATS=1: 1 is outside 2–100*'
+        { Test-HaResource -Tunable @{ LCMNUMHBEATS = 1 } -ErrorAction Stop } | Should -Throw '*LCMNUMHBEATS=1: 1 is outside 2–100*'
         (Get-HaResource web).State | Should -Be 'ISP'
     }
 
     It 'is what the operation uses: the INSYNC budget it follows the change with' {
-        Stop-HaResource web -Force | Out-Null
+        Stop-HaResource web-dns -Force | Out-Null
         Set-HaResource web-dns -RecordName app3.other.example | Out-Null
         $lines = Start-HaResource web -Tunable @{ ROUTE53_CHANGEID_INTERVAL = 1; ROUTE53_CHANGEID_TRY_COUNT = 3 } -Verbose 4>&1
         $verbose = ($lines | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
         $verbose -match 'following it to INSYNC \(budget 3 s\)' | Should -Not -BeNullOrEmpty
-        ($lines | Where-Object { $_ -is [SiosRoute53.Model.HaOperationResult] }).Succeeded | Should -BeTrue
+        ($lines | Where-Object { $_.PSObject.Properties['Succeeded'] }).Succeeded | Should -BeTrue
     }
 
     It 'completes tunable keys inside the hashtable' {
@@ -119,7 +119,7 @@ Describe '-Tunable on an operation' {
 
 Describe 'Set-HaTunable' {
     It 'changes a value in place, keeps the comments, and puts a commented-out key below its comment' {
-        $edits = Set-HaTunable @{ ROUTE53_CHANGEID_INTERVAL = 2; ROUTE53_TTL = 15 }
+        $edits = Set-HaTunable -Tunable @{ ROUTE53_CHANGEID_INTERVAL = 2; ROUTE53_TTL = 15 }
         $edits.Key | Sort-Object | Should -Be @('ROUTE53_CHANGEID_INTERVAL', 'ROUTE53_TTL')
         Get-Content $tunables | Should -Be @('# test settings', 'ROUTE53_RECORD_INTERVAL=1', 'ROUTE53_CHANGEID_INTERVAL=2 # fast',
             'ROUTE53_CHANGEID_TRY_COUNT=10', '#ROUTE53_TTL=10', 'ROUTE53_TTL=15')
@@ -162,8 +162,13 @@ Describe 'Export-HaConfiguration and Import-HaConfiguration' {
 
     It 'refuses to import what exists, naming every conflict, and changes nothing' {
         $before = Get-Content (Join-Path $stateDir 'state.json') -Raw
-        { Import-HaConfiguration (Join-Path $TestDrive 'config.json') -ErrorAction Stop } | Should -Throw "Nothing was imported: *tag 'web-ip' already exists*already managed by route53 resource 'web-dns'*"
+        { Import-HaConfiguration (Join-Path $TestDrive 'config.json') -ErrorAction Stop } | Should -Throw "Nothing was imported: tag 'web-ip' already exists here (Ip); tag 'web-dns' already exists here (Route53); tag 'web' already exists here (Service).*"
         Get-Content (Join-Path $stateDir 'state.json') -Raw | Should -Be $before
+    }
+
+    It 'refuses a clone that keeps the record: one record, one resource' {
+        $sameRecord = (Export-HaConfiguration web) -replace '"web', '"web2'
+        { $sameRecord | Import-HaConfiguration -ErrorAction Stop } | Should -Throw "*is already managed by route53 resource 'web-dns'*"
     }
 
     It 'clones a hierarchy under new tags and a new record: -WhatIf first, then for real' {

@@ -120,7 +120,7 @@ public sealed class SetHaResourceCommand : OperationCmdlet
             if (PassThru) foreach (var r in plan.Resources) Emit(r);
             return;
         }
-        string target = $"'{plan.Tag}'{(state.Members.Count > 0 ? $" (cluster '{state.ClusterName}', all members)" : "")}: {string.Join("; ", plan.Changes.Select(c => c.ToString()))}";
+        string target = string.Join("; ", plan.Changes) + (state.Members.Count > 0 ? $" (cluster '{state.ClusterName}', every member)" : "");
         if (!await OnPipelineThread(() => ShouldProcess(target, "Change"))) return;
         var done = await manager.UpdateAsync(update, inService, validateOn, apply: true, cancellationToken);
         foreach (var c in done.Changes) Verbose($"{c}.");

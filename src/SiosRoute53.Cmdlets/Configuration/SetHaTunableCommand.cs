@@ -27,7 +27,7 @@ public sealed class SetHaTunableCommand : NodeCmdlet
     public string Value { get; set; } = "";
 
     /// <summary>Several tunables at once: @{ KEY = value; … }.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ManySet)]
+    [Parameter(Mandatory = true, ParameterSetName = ManySet)]
     public TunableOverrides Tunable { get; set; } = new();
 
     /// <summary>Return the keys to their defaults (their lines are removed from the file).</summary>

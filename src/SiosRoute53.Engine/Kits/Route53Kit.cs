@@ -99,9 +99,11 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                 context.Log($"{context.Tag}: {name} holds {Describe(a)}; owner mark: {(mark is null ? "none" : $"cluster {mark.Cluster}, node {mark.Node}")}.");
                 var tracked = OwnershipMark.CurrentClaim;
                 long? claim = tracked?.Generation;
+                // A TTL changed with Set-HaResource (or ROUTE53_TTL) is written with the record at its next restore.
+                bool ttlDiffers = a is not null && a.AliasTarget is null && a.Ttl != ttl;
                 // Already ours: nothing to change, unless the agent claims a newer generation than the mark holds (the
                 // mark must carry the newest claim, or a stale claim between the two could still win).
-                if (Holds(a, address) && mark == mine && (claim is null || mark!.Generation >= claim))
+                if (Holds(a, address) && mark == mine && !ttlDiffers && (claim is null || mark!.Generation >= claim))
                 {
                     tracked?.Wrote(mark!.Generation);
                     return new KitResult($"{name} already holds {address} and is owned by this node; nothing to change.", (int)client.CallCount);
@@ -133,7 +135,7 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
 
                 var changes = new List<Change>();
                 if (a is null) changes.Add(new Change(ChangeAction.CREATE, new ResourceRecordSet(name, "A", ttl, new[] { address.ToString() })));
-                else if (!Holds(a, address))
+                else if (!Holds(a, address) || ttlDiffers)
                 {
                     changes.Add(new Change(ChangeAction.DELETE, a));
                     changes.Add(new Change(ChangeAction.CREATE, new ResourceRecordSet(name, "A", ttl, new[] { address.ToString() })));
@@ -144,7 +146,8 @@ public sealed class Route53Kit : IResourceKit, IBatchCheckKit, IPublishingKit
                 long generation = claim is { } agent ? Math.Max(agent, ours ? mark!.Generation : 0)
                     : !ours ? 1 : mark!.Node == context.NodeName ? Math.Max(1, mark.Generation) : mark.Generation + 1;
                 changes.Add(new Change(ChangeAction.CREATE, (mine with { Generation = generation }).ToRecordSet(name, ttl)));
-                action = a is null ? $"created {name} → {address}" : Holds(a, address) ? $"marked {name} as owned by {context.NodeName}" : $"swapped {name} from {(a.AliasTarget is { } alias ? alias.ToString() : string.Join(", ", a.Values))} to {address}";
+                action = a is null ? $"created {name} → {address}" : Holds(a, address) && ttlDiffers ? $"rewrote {name} → {address} with TTL {ttl} (was {a.Ttl})"
+                    : Holds(a, address) ? $"marked {name} as owned by {context.NodeName}" : $"swapped {name} from {(a.AliasTarget is { } alias ? alias.ToString() : string.Join(", ", a.Values))} to {address}";
                 context.Log($"{context.Tag}: submitting one change batch: {string.Join("; ", changes.Select(c => $"{c.Action} {c.RecordSet}"))}");
                 Phase("submitting the compare-and-swap change",
                     $"The change of {name} to {address} was being submitted: Route 53 may have accepted it, and then it still moves the record to this node.");

@@ -194,6 +194,24 @@ public class ResourceUpdateTests
     }
 
     [Fact]
+    public async Task A_ttl_changed_in_service_is_written_at_the_next_start_even_on_the_same_node()
+    {
+        await using var server = await TestServer.StartAsync(TimeSpan.Zero);
+        var zone = await server.CreateZoneAsync();
+        using var node = new NodeLab(server, "node1");
+        await node.CreateSeedHierarchyAsync(zone);
+        Assert.True((await node.Manager.StartAsync("web", node.Options(), default)).Succeeded);
+        await node.Manager.UpdateAsync(new ResourceUpdate { Tag = "web-dns", Ttl = 60 }, InServiceView.LocalOnly, null, apply: true, default);
+        Assert.Equal(10L, Assert.Single(await server.Client().GetRecordSetsAsync(zone.ShortId, "app.corp.example.", "A", default)).Ttl);
+
+        Assert.True((await node.Manager.StopAsync("web", node.Options(), default)).Succeeded);
+        var start = await node.Manager.StartAsync("web", node.Options(), default);
+        Assert.True(start.Succeeded);
+        Assert.Contains("with TTL 60 (was 10)", start.Steps.Single(s => s.Tag == "web-dns").Message);
+        Assert.Equal(60L, Assert.Single(await server.Client().GetRecordSetsAsync(zone.ShortId, "app.corp.example.", "A", default)).Ttl);
+    }
+
+    [Fact]
     public async Task A_record_name_change_is_refused_while_in_service_and_nothing_changes()
     {
         await using var server = await TestServer.StartAsync(TimeSpan.Zero);
