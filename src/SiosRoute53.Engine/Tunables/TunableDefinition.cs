@@ -13,11 +13,14 @@ public sealed record TunableDefinition(string Key, string Default, string Descri
     /// <summary>For a text tunable with a format (a URL, a list of addresses): null when the value is acceptable, else why not.</summary>
     public Func<string, string?>? Format { get; init; }
 
+    /// <summary>What <see cref="Format"/> accepts, in words, for help and error messages.</summary>
+    public string FormatDescription { get; init; } = "text";
+
     /// <summary>What values the tunable takes, for help and error messages.</summary>
     public string Range =>
         AllowedValues is not null ? string.Join(" | ", AllowedValues)
         : Minimum is not null ? $"{Minimum}–{Maximum}{(Unit.Length > 0 ? " " + Unit : "")}"
-        : "text";
+        : FormatDescription;
 
     /// <summary>Null when <paramref name="value"/> is acceptable, else why not.</summary>
     public string? Check(string value)
@@ -53,9 +56,9 @@ public static class TunableCatalog
         Seconds("ROUTE53_RECORDCHECK_INTERVAL", 2, 1, 300, "Longest pause between attempts to read the A record during a check (the backoff grows up to it)."),
         Count("ROUTE53_RECORDCHECK_TRY_COUNT", 4, 1, 100, "Attempts of each read of the A record during a check."),
         Seconds("ROUTE53_QUICKCHECK_TIMEOUT", 25, 1, 3600, "Time limit of one route53 quickCheck."),
-        new TunableDefinition("ROUTE53_ENDPOINT_URL", "", "Route 53 endpoint for resources that name none (empty: the AWS endpoint).") { Format = HttpUrl },
+        new TunableDefinition("ROUTE53_ENDPOINT_URL", "", "Route 53 endpoint for resources that name none (empty: the AWS endpoint).") { Format = HttpUrl, FormatDescription = "an http or https URL, or empty" },
         new TunableDefinition("ROUTE53_DNS_HINT_SERVERS", "", "The zone's name servers by IP address (e.g. the VPC resolver 10.0.0.2), asked for a changed record's new value so INSYNC is asked for the moment it shows (empty: GetChange alone).")
-            { Format = AddressList },
+            { Format = AddressList, FormatDescription = "IP addresses (optional :port), comma-separated, or empty" },
         Count("ROUTE53_REQUESTS_PER_SECOND", 5, 1, 100, "The node's Route 53 request budget (Route 53 allows 5 per second per account)."),
         Seconds("SERVICE_COMMAND_TIMEOUT", 120, 1, 3600, "Time limit of a service resource's start, stop or check command."),
         Seconds("LCMHBEATTIME", 5, 1, 60, "Interval between heartbeats on each communication path."),

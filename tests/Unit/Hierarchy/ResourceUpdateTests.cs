@@ -204,7 +204,7 @@ public class ResourceUpdateTests
         await node.Manager.UpdateAsync(new ResourceUpdate { Tag = "web-dns", Ttl = 60 }, InServiceView.LocalOnly, null, apply: true, default);
         Assert.Equal(10L, Assert.Single(await server.Client().GetRecordSetsAsync(zone.ShortId, "app.corp.example.", "A", default)).Ttl);
 
-        Assert.True((await node.Manager.StopAsync("web", node.Options(), default)).Succeeded);
+        Assert.True((await node.Manager.StopAsync("web-ip", node.Options(), default)).Succeeded);
         var start = await node.Manager.StartAsync("web", node.Options(), default);
         Assert.True(start.Succeeded);
         Assert.Contains("with TTL 60 (was 10)", start.Steps.Single(s => s.Tag == "web-dns").Message);

@@ -47,12 +47,12 @@ public class DnsAnswerHintTests
     }
 
     [Fact]
-    public async Task A_bad_hint_server_setting_fails_a_restore_before_anything_is_changed()
+    public void A_bad_hint_server_setting_is_refused_when_the_tunables_are_read_before_anything_is_changed()
     {
         var zone = new Route53WireFake();
-        var kit = new KitHarness(() => zone.Client(), tunables: "ROUTE53_DNS_HINT_SERVERS=ns-1.awsdns-01.org\n");
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => new Route53Kit().RestoreAsync(kit.Context(), default));
-        Assert.Contains("ROUTE53_DNS_HINT_SERVERS", e.Message);
+        var e = Assert.Throws<SiosRoute53.Tunables.TunablesFileException>(() => new KitHarness(() => zone.Client(), tunables: "ROUTE53_DNS_HINT_SERVERS=ns-1.awsdns-01.org\n"));
+        Assert.Equal("ROUTE53_DNS_HINT_SERVERS", e.Key);
+        Assert.Contains("'ns-1.awsdns-01.org', which is not an IP address", e.Message);
         Assert.Empty(zone.ChangeBodies);
     }
 
