@@ -31,7 +31,7 @@ public sealed class SetHaTunableCommand : NodeCmdlet
     public TunableOverrides Tunable { get; set; } = new();
 
     /// <summary>Return the keys to their defaults (their lines are removed from the file).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = DefaultSet)]
+    [Parameter(ParameterSetName = DefaultSet)]
     public SwitchParameter Default { get; set; }
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
@@ -42,6 +42,8 @@ public sealed class SetHaTunableCommand : NodeCmdlet
             case OneSet:
                 foreach (var k in Key) changes[k] = Value;
                 break;
+            case DefaultSet when !Default:
+                throw new Model.HaArgumentException("Give the new value after the key, or -Default to return the key to its default.");
             case DefaultSet:
                 foreach (var k in Key) changes[k] = null;
                 break;
