@@ -93,9 +93,12 @@ logging {
 }
 
 # The CIB a node starts from: fencing off (the lab has none) and a 2 s dc-deadtime instead of Pacemaker's 20 s
-# election wait. Written before the first start, so the cluster never runs with the defaults.
+# election wait. Written before the first start, so the cluster never runs with the defaults. Its feature set is the
+# installed Pacemaker's own (pacemakerd --features): pacemaker-based discards every update to a CIB that claims a
+# newer one than its own, and the controller then exits before the election ("Node update failed: Protocol not
+# supported"), over and over.
 $script:SeedCib = @'
-<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+<cib crm_feature_set="@FEATURES@" validate-with="pacemaker-3.0" epoch="1" num_updates="0" admin_epoch="0">
   <configuration>
     <crm_config>
       <cluster_property_set id="cib-bootstrap-options">
@@ -126,7 +129,9 @@ function Start-PacemakerLabNode {
         foreach ($sub in 'etc-corosync', 'var-lib-corosync', 'var-lib-pacemaker/cib', 'var-lib-pacemaker/pengine', 'var-lib-pacemaker/blackbox', 'var-lib-pacemaker/cores',
             'log/corosync', 'log/pacemaker', 'ocf/siosroute53') { New-Item -ItemType Directory -Force (Join-Path $d $sub) | Out-Null }
         Set-Content "$d/etc-corosync/corosync.conf" (Get-CorosyncConfig $Lab)
-        Set-Content "$d/var-lib-pacemaker/cib/cib.xml" $script:SeedCib
+        $features = [regex]::Match((& pacemakerd --features) -join "`n", 'Supporting v([0-9.]+)').Groups[1].Value
+        if (-not $features) { throw "pacemakerd --features does not name its CIB feature set; the seed CIB cannot be written." }
+        Set-Content "$d/var-lib-pacemaker/cib/cib.xml" $script:SeedCib.Replace('@FEATURES@', $features)
         & (Join-Path $PSScriptRoot '../packaging/ocf/Install-OcfAgent.ps1') -HostPath $Lab.OcfPath -Prefix (Join-Path $Lab.Root 'ocf-host') -ResourceDirectory "$d/ocf" | Out-Null
         Invoke-Native "chown -R hacluster:haclient '$d/var-lib-pacemaker' '$d/log/pacemaker' && chmod 600 '$d/var-lib-pacemaker/cib/cib.xml' && chmod 755 '$wrapper'" | Out-Null
     }
@@ -172,15 +177,22 @@ function Start-PacemakerLab {
     Wait-PacemakerLabOnline $Lab -Nodes $Lab.Nodes -TimeoutSeconds $TimeoutSeconds
 }
 
+function Get-PacemakerLabStatus {
+    <# crm_mon's XML status as seen from a node, or nothing while that node cannot answer. Pacemaker 2.1 wraps it in
+    <pacemaker-result> (older versions in <crm_mon>): read with XPath, whatever the root. #>
+    param($Lab, [string] $Node)
+    $xml = (Invoke-PacemakerLabNode $Lab $Node 'crm_mon -1 --output-as=xml' -IgnoreFailure) -join "`n"
+    if ($xml -notmatch '<(pacemaker-result|crm_mon)[ >]') { return }
+    try { [xml] $xml } catch { }
+}
+
 function Wait-PacemakerLabOnline {
     param($Lab, [string[]] $Nodes, [double] $TimeoutSeconds = 120)
     $null = Wait-LabCondition -Seconds $TimeoutSeconds -Because "nodes $($Nodes -join ', ') are online with a DC" {
-        $from = $Nodes[0]
-        $xml = Invoke-PacemakerLabNode $Lab $from 'crm_mon -1 --output-as=xml' -IgnoreFailure
-        if (-not ($xml -match '<crm_mon')) { return $false }
-        $doc = [xml] ($xml -join "`n")
-        $online = @($doc.pacemaker_result.nodes.node | Where-Object { $_.online -eq 'true' } | ForEach-Object name)
-        $doc.pacemaker_result.summary.current_dc.present -eq 'true' -and -not ($Nodes | Where-Object { $_ -notin $online })
+        $doc = Get-PacemakerLabStatus $Lab $Nodes[0]
+        if (-not $doc) { return $false }
+        $online = @($doc.SelectNodes('//nodes/node[@online="true"]') | ForEach-Object name)
+        $doc.SelectSingleNode('//summary/current_dc[@present="true"]') -and -not ($Nodes | Where-Object { $_ -notin $online })
     }
 }
 
@@ -193,10 +205,8 @@ function Invoke-PacemakerLabNode {
 function Get-PacemakerLabResource {
     <# Where a resource runs, by crm_mon on a node: the node names (none when stopped). #>
     param($Lab, [string] $Node, [string] $Resource)
-    $xml = Invoke-PacemakerLabNode $Lab $Node 'crm_mon -1 --output-as=xml' -IgnoreFailure
-    if (-not ($xml -match '<crm_mon')) { return }
-    $doc = [xml] ($xml -join "`n")
-    @($doc.SelectNodes("//resource[@id='$Resource' and @role='Started']/node") | ForEach-Object name)
+    $doc = Get-PacemakerLabStatus $Lab $Node
+    if ($doc) { @($doc.SelectNodes("//resource[@id='$Resource' and @role='Started']/node") | ForEach-Object name) }
 }
 
 function Stop-PacemakerLabCorosync {
