@@ -21,7 +21,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../lab/PacemakerLab.psm1') -Force
 Import-Module (Join-Path $PSScriptRoot '../lab/ClusterLab.psm1') -Function Start-LabProcess -Force
-$skip = Install-PacemakerLabPackages -Package pacemaker, pacemaker-cli-utils, corosync, resource-agents, bind9-dnsutils, curl, awscli
+$skip = Install-PacemakerLabPackages -Package awscli, curl
 if ($skip) { throw "The Pacemaker benchmark cannot run: $skip." }
 $OcfPath = (Resolve-Path $OcfPath).Path
 $ServerPath = (Resolve-Path $ServerPath).Path
@@ -120,7 +120,7 @@ try {
     $moves = [System.Collections.Generic.List[object]]::new()
 
     function Measure-Move([string] $Kind, [scriptblock] $Do, [double] $Propagation) {
-        $from = @(Get-Where 'g-ours-svc' n1 + Get-Where 'g-ours-svc' n2)[0]
+        $from = @($lab.Nodes | ForEach-Object { Get-Where 'g-ours-svc' $_ } | Where-Object { $_ })[0]
         $alive = $lab.Nodes | Where-Object { $_ -ne $from }
         $watch = $alive[0]
         $t0 = [System.Diagnostics.Stopwatch]::StartNew()
