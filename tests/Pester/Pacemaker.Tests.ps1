@@ -160,4 +160,29 @@ Describe 'ocf:siosroute53:route53 in a Pacemaker + Corosync cluster' -Skip:([boo
         finally { Set-ServerFault '{"throttleNextRequests":0,"propagationDelaySeconds":-1}' }
         Resolve-Record 'busy.corp.example' | Should -BeNullOrEmpty
     }
+    It 'a secret rotated under a running resource is logged as refused by Route 53 while the resource and its service keep running' {
+        # The resource reads its keys from a profile in the shared credentials file, alone on a node of its own (the
+        # agents of one node share their zone reads, so another resource's read would answer for it).
+        $credentials = Join-Path $lab.Root 'aws/credentials'
+        $good = Get-Content -Raw $credentials
+        Add-Content $credentials "[pk-rotating]`naws_access_key_id = $($lab.AccessKey)`naws_secret_access_key = $($lab.SecretKey)`n"
+        $node = $lab.Nodes | Where-Object { $_ -ne (Get-Owner) } | Select-Object -First 1
+        Add-Resources ("<group id='rot'>" + (New-Route53Primitive 'rot-dns' 'rot.corp.example' @{ profile = 'pk-rotating' }) +
+            "<primitive id='rot-svc' class='ocf' provider='heartbeat' type='Dummy'><operations><op id='rot-svc-monitor' name='monitor' interval='5s' timeout='20s'/></operations></primitive></group>")
+        Invoke-PacemakerLabNode $lab $lab.Nodes[0] "cibadmin -C -o constraints -X `"<rsc_location id='rot-on-$node' rsc='rot' node='$node' score='INFINITY'/>`"" | Out-Null
+        Wait-LabCondition -Seconds 60 -Because "the group rot is started on $node" { (Get-PacemakerLabResource $lab $node 'rot-svc') -eq $node } | Out-Null
+        try {
+            Set-Content $credentials ($good + "[pk-rotating]`naws_access_key_id = $($lab.AccessKey)`naws_secret_access_key = rotated-away`n")
+            Wait-LabCondition -Seconds 30 -Because 'a monitor of rot-dns is refused by Route 53' { Get-PacemakerLabLog $lab $node 'rot-dns monitor \[route53-refused-not-a-failure\]' } | Out-Null
+            # Another interval: still refused, and still nothing failed.
+            $seen = @(Get-PacemakerLabLog $lab $node 'rot-dns monitor \[route53-refused-not-a-failure\]').Count
+            Wait-LabCondition -Seconds 30 -Because 'the next monitor is refused too' { @(Get-PacemakerLabLog $lab $node 'rot-dns monitor \[route53-refused-not-a-failure\]').Count -gt $seen } | Out-Null
+            $status = Get-PacemakerLabStatus $lab $node
+            @($status.SelectNodes("//failure[starts-with(@op_key, 'rot-')]")).Count | Should -Be 0
+            Get-PacemakerLabResource $lab $node 'rot-svc' | Should -Be $node
+            Get-PacemakerLabResource $lab $node 'rot-dns' | Should -Be $node
+        }
+        finally { Set-Content $credentials $good -NoNewline }
+        Resolve-Record 'rot.corp.example' | Should -Be $lab.Addresses[$node]
+    }
 }
