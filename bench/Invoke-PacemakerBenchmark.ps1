@@ -17,6 +17,8 @@ param(
     [int] $Rounds = 2,
     [int] $Records = 100,
     [int] $Runs = 5,
+    # The propagation times (s) the switchovers are measured at.
+    [double[]] $Propagation = @(1, 5),
     # A start or monitor run by hand is killed after this long, as Pacemaker would (both agents' suggested start timeout).
     [int] $TimeoutSeconds = 180
 )
@@ -84,7 +86,12 @@ function New-TheirPrimitive([string] $Id, [string] $Name) {
 function New-Group([string] $Id, [string] $DnsXml) {
     "<group id='$Id'>$DnsXml<primitive id='$Id-svc' class='ocf' provider='heartbeat' type='Dummy'><operations><op id='$Id-svc-mon' name='monitor' interval='10s' timeout='20s'/></operations></primitive></group>"
 }
-function Get-Where([string] $Resource, [string] $From) { Get-PacemakerLabResource $lab $From $Resource }
+# The one node a resource runs on, as a node sees it; nothing while it runs nowhere or on more than one node (a probe
+# that claimed it elsewhere: Pacemaker then stops it everywhere and starts it again).
+function Get-Where([string] $Resource, [string] $From) {
+    $on = @(Get-PacemakerLabResource $lab $From $Resource)
+    if ($on.Count -eq 1) { $on[0] }
+}
 
 # One agent action run by hand in a node's namespaces, timed (wall and CPU of the whole process tree, via bash's time).
 function Invoke-Agent {
@@ -160,7 +167,7 @@ try {
             Start-PacemakerLabNode $lab $killed
             Wait-PacemakerLabOnline $lab -Nodes $lab.Nodes -TimeoutSeconds 120
         }
-        foreach ($p in 1, 5) {
+        foreach ($p in $Propagation) {
             Set-Fault "{`"propagationDelaySeconds`":$p}"
             for ($r = 1; $r -le $Rounds; $r++) {
                 $from = Measure-Move 'switchover (crm_resource --move)' { param($from, $alive) Invoke-PacemakerLabNode $lab $alive[0] "crm_resource --move --resource g-ours --node $($alive[-1])" | Out-Null } $p
@@ -264,6 +271,10 @@ try {
         Write-Warning "The benchmark stopped early: $failure"
     }
     # ---- report ------------------------------------------------------------------------------------------------------
+    # The raw measurements first: a report that cannot be written loses none of them.
+    New-Item -ItemType Directory -Force (Split-Path $ResultPath) | Out-Null
+    [ordered]@{ Moves = $moves; Costs = $costs; Scale = $scale; Faults = $faults; BringUp = $bringUp; Failure = $failure } |
+        ConvertTo-Json -Depth 6 | Set-Content ([System.IO.Path]::ChangeExtension($ResultPath, '.json'))
     $report.Add('# Under Pacemaker: ocf:siosroute53:route53 vs ocf:heartbeat:aws-vpc-route53')
     $report.Add('')
     $report.Add("Generated $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC by ``flock /tmp/siosr53-lab.lock dotnet pwsh bench/Invoke-PacemakerBenchmark.ps1 -OcfPath out/Ocf -ServerPath out/Route53Server -Rounds $Rounds -Runs $Runs -Records $Records`` (after ``build.ps1 -Task Build``), as root.")
