@@ -151,7 +151,7 @@ task Bench Build, {
 $Installer = Join-Path $Root 'packaging/Install-SiosRoute53.ps1'
 $PackageOut = Join-Path $Out 'package'
 
-# Synopsis: Install on this node (as root) or under -DestDir: module for every user, pwsh 7.6 if none, units, tunables.
+# Synopsis: Install on this node (as root) or under -DestDir: module for every user, pwsh 7.6 if none, units, the OCF agent, tunables.
 task Install Build, {
     exec { & dotnet pwsh -NoProfile -NonInteractive -File $Installer -ModulePath $ModuleOut -DestDir $DestDir }
 }

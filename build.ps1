@@ -14,7 +14,8 @@
     Two overlapping faults per round (e.g. the owner's link and the witness cut at once, a pause during a switchover).
 .EXAMPLE
     sudo dotnet pwsh ./build.ps1 -Task Install
-    Installs the module for every user, pwsh 7.6 when there is none, the systemd units and the tunables file.
+    Installs the module for every user, pwsh 7.6 when there is none, the systemd units, the Pacemaker OCF agent
+    (/usr/lib/ocf/resource.d/siosroute53/route53) and the tunables file.
 #>
 [CmdletBinding()]
 param(

@@ -8,25 +8,56 @@
 Import-Module (Join-Path $PSScriptRoot 'ClusterLab.psm1') -Function Invoke-Native, Add-LabHost, Start-LabProcess, Start-LabServer, Wait-LabCondition
 
 $script:Subnet = '10.54.0'
-$script:Packages = @('pacemaker', 'pacemaker-cli-utils', 'corosync', 'resource-agents', 'libxml2-utils')
+# Everything the lab and the agent's tests use, installed together the first time any of it is missing: one
+# `apt-get update`, one install. No qnetd/qdevice (three nodes vote) and no fence agents (fencing is off in the lab).
+$script:Packages = @('pacemaker', 'pacemaker-cli-utils', 'corosync', 'resource-agents', 'libxml2-utils', 'bind9-dnsutils')
+# A failed install is remembered for an hour, so the next test file does not wait on apt-get again.
+$script:AptFailure = Join-Path ([System.IO.Path]::GetTempPath()) 'siosr53-pacemaker-apt.failed'
 
 function Install-PacemakerLabPackages {
-    <# Installs what the lab needs (as root, apt-get) when it is missing; returns why the lab cannot run, or nothing. #>
-    param([string[]] $Package = $script:Packages)
+    <# Installs what the lab needs (as root, apt-get, time-bounded) when it is missing; returns why the lab cannot
+    run, or nothing. #>
+    param(
+        # What the caller needs; when any of it is missing, the whole lab set (and these) is installed.
+        [string[]] $Package = $script:Packages,
+        [int] $TimeoutSeconds = 600
+    )
     if ((& id -u) -ne '0') { return 'the Pacemaker lab needs root (network and mount namespaces, packages)' }
-    foreach ($tool in 'ip', 'unshare', 'nsenter') {
-        if (-not (Get-Command $tool -ErrorAction Ignore)) { return "the Pacemaker lab needs '$tool' (iproute2, util-linux)" }
+    foreach ($tool in 'ip', 'unshare', 'nsenter', 'dpkg-query') {
+        if (-not (Get-Command $tool -ErrorAction Ignore)) { return "the Pacemaker lab needs '$tool' (iproute2, util-linux, dpkg)" }
     }
-    $missing = @($Package | Where-Object { (& dpkg-query -W -f '${Status}' $_ 2>$null) -notmatch 'install ok installed' })
+    $missing = @(Get-MissingPackage $Package)
     if ($missing) {
+        if ((Test-Path $script:AptFailure) -and (Get-Item $script:AptFailure).LastWriteTimeUtc -gt [DateTime]::UtcNow.AddHours(-1)) {
+            return "packages $($missing -join ', ') are missing and apt-get could not install them: $((Get-Content $script:AptFailure -Raw).Trim())"
+        }
         if (-not (Get-Command apt-get -ErrorAction Ignore)) { return "packages $($missing -join ', ') are missing and there is no apt-get" }
-        $env:DEBIAN_FRONTEND = 'noninteractive'
-        $out = & bash -c "apt-get update -q 2>&1 && apt-get install -y -q --no-install-recommends $($missing -join ' ') 2>&1"
-        if ($LASTEXITCODE) { return "installing $($missing -join ', ') failed: $(($out | Select-Object -Last 3) -join ' ')" }
+        $all = @($script:Packages + $Package | Select-Object -Unique)
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        # policy-rc.d (for the install only) keeps the packages' scripts from starting corosync or pacemaker on the
+        # machine itself: the lab runs them in its namespaces only.
+        $policy = if (-not (Test-Path /usr/sbin/policy-rc.d)) { '/usr/sbin/policy-rc.d' }
+        if ($policy) { Set-Content $policy "#!/bin/sh`nexit 101`n"; & chmod 755 $policy }
+        try {
+            $out = & bash -c "export DEBIAN_FRONTEND=noninteractive; timeout $TimeoutSeconds apt-get update -qq 2>&1 && timeout $TimeoutSeconds apt-get install -y -qq --no-install-recommends $($all -join ' ') 2>&1"
+            $exit = $LASTEXITCODE
+        }
+        finally { if ($policy) { Remove-Item $policy -ErrorAction Ignore } }
+        $still = @(Get-MissingPackage $Package)
+        if ($exit -or $still) {
+            $why = "exit $exit$(if ($exit -eq 124) { ' (timed out)' }): $(($out | Select-Object -Last 3) -join ' ')"
+            Set-Content $script:AptFailure $why
+            return "packages $($still -join ', ') are missing and apt-get could not install them: $why"
+        }
+        Write-Host "Installed $($all -join ', ') with apt-get in $($clock.Elapsed.TotalSeconds.ToString('0')) s."
     }
     $probe = "pkprobe$PID"
     & bash -c "ip netns add $probe && ip netns exec $probe unshare --mount true && ip netns del $probe" 2>$null
     if ($LASTEXITCODE) { ip netns del $probe 2>$null; return 'network or mount namespaces cannot be created here' }
+}
+
+function Get-MissingPackage([string[]] $Package) {
+    $Package | Where-Object { (& dpkg-query -W -f '${Status}' $_ 2>$null) -notmatch 'install ok installed' }
 }
 
 function New-PacemakerLab {
@@ -93,9 +124,12 @@ logging {
 }
 
 # The CIB a node starts from: fencing off (the lab has none) and a 2 s dc-deadtime instead of Pacemaker's 20 s
-# election wait. Written before the first start, so the cluster never runs with the defaults.
+# election wait. Written before the first start, so the cluster never runs with the defaults. Its feature set is the
+# installed Pacemaker's own (pacemakerd --features): pacemaker-based discards every update to a CIB that claims a
+# newer one than its own, and the controller then exits before the election ("Node update failed: Protocol not
+# supported"), over and over.
 $script:SeedCib = @'
-<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+<cib crm_feature_set="@FEATURES@" validate-with="pacemaker-3.0" epoch="1" num_updates="0" admin_epoch="0">
   <configuration>
     <crm_config>
       <cluster_property_set id="cib-bootstrap-options">
@@ -118,26 +152,24 @@ $script:SeedCib = @'
 '@
 
 function Start-PacemakerLabNode {
-    <# Boots one node: private mounts, then corosync -f and pacemakerd -f in its namespaces. #>
-    param($Lab, [string] $Node)
-    $d = Join-Path $Lab.Root $Node
-    $wrapper = Join-Path $d 'ocf/siosroute53/route53'
-    if (-not (Test-Path "$d/var-lib-pacemaker/cib/cib.xml")) {
-        foreach ($sub in 'etc-corosync', 'var-lib-corosync', 'var-lib-pacemaker/cib', 'var-lib-pacemaker/pengine', 'var-lib-pacemaker/blackbox', 'var-lib-pacemaker/cores',
-            'log/corosync', 'log/pacemaker', 'ocf/siosroute53') { New-Item -ItemType Directory -Force (Join-Path $d $sub) | Out-Null }
-        Set-Content "$d/etc-corosync/corosync.conf" (Get-CorosyncConfig $Lab)
-        Set-Content "$d/var-lib-pacemaker/cib/cib.xml" $script:SeedCib
-        & (Join-Path $PSScriptRoot '../packaging/ocf/Install-OcfAgent.ps1') -HostPath $Lab.OcfPath -Prefix (Join-Path $Lab.Root 'ocf-host') -ResourceDirectory "$d/ocf" | Out-Null
-        Invoke-Native "chown -R hacluster:haclient '$d/var-lib-pacemaker' '$d/log/pacemaker' && chmod 600 '$d/var-lib-pacemaker/cib/cib.xml' && chmod 755 '$wrapper'" | Out-Null
+    <# Boots nodes side by side: private mounts, then corosync -f and pacemakerd -f in each node's namespaces. #>
+    param($Lab, [string[]] $Node)
+    $agentDirectory = Join-Path $Lab.Root 'ocf'
+    if (-not (Test-Path "$agentDirectory/siosroute53/route53")) {
+        # One copy of the agent for every node, laid over /usr/lib/ocf/resource.d in each node's mount namespace.
+        & (Join-Path $PSScriptRoot '../packaging/ocf/Install-OcfAgent.ps1') -HostPath $Lab.OcfPath -Prefix (Join-Path $Lab.Root 'ocf-host') -ResourceDirectory $agentDirectory | Out-Null
     }
-    # The agents inherit this environment through pacemakerd and pacemaker-execd: the lab's keys, never metadata.
-    Set-Content "$d/boot.sh" @"
+    foreach ($n in $Node) {
+        $d = Join-Path $Lab.Root $n
+        if (-not (Test-Path "$d/var-lib-pacemaker/cib/cib.xml")) { Initialize-PacemakerLabNode $Lab $d }
+        # The agents inherit this environment through pacemakerd and pacemaker-execd: the lab's keys, never metadata.
+        Set-Content "$d/boot.sh" @"
 mount --make-rprivate /
 mount --bind '$d/etc-corosync' /etc/corosync
 mount --bind '$d/var-lib-corosync' /var/lib/corosync
 mount --bind '$d/var-lib-pacemaker' /var/lib/pacemaker
 mount --bind '$d/log' /var/log
-mount -t overlay overlay -o 'lowerdir=$d/ocf:/usr/lib/ocf/resource.d' /usr/lib/ocf/resource.d
+mount -t overlay overlay -o 'lowerdir=${agentDirectory}:/usr/lib/ocf/resource.d' /usr/lib/ocf/resource.d
 mount --bind '$($Lab.Root)/aws/resolv.conf' /etc/resolv.conf
 mount -t tmpfs tmpfs /run
 mkdir -p /run/crm /run/lock /run/resource-agents; chown hacluster:haclient /run/crm
@@ -148,15 +180,32 @@ corosync -f &
 for i in `$(seq 50); do corosync-cfgtool -s >/dev/null 2>&1 && break; sleep 0.1; done
 PCMK_logfile=/var/log/pacemaker/pacemaker.log exec pacemakerd -f
 "@
-    Remove-Item "$d/pid" -ErrorAction Ignore
-    # A node booted again: whatever its last life left in the namespace would hold libqb's (per-namespace) sockets.
-    Invoke-Native "ip netns pids $($Lab.Namespaces[$Node]) | xargs -r kill -9" -IgnoreFailure | Out-Null
-    $psi = [System.Diagnostics.ProcessStartInfo]::new('bash')
-    $psi.ArgumentList.Add('-c')
-    $psi.ArgumentList.Add("exec ip netns exec $($Lab.Namespaces[$Node]) unshare --mount bash '$d/boot.sh' >> '$d/boot.log' 2>&1 < /dev/null")
-    $psi.UseShellExecute = $false
-    $null = [System.Diagnostics.Process]::Start($psi)
-    $Lab.Pids[$Node] = [int] (Wait-LabCondition -Seconds 30 -Because "$Node boots" { if (Test-Path "$d/pid") { (Get-Content "$d/pid" -Raw).Trim() } })
+        Remove-Item "$d/pid" -ErrorAction Ignore
+        # A node booted again: whatever its last life left in the namespace would hold libqb's (per-namespace) sockets.
+        Invoke-Native "ip netns pids $($Lab.Namespaces[$n]) | xargs -r kill -9" -IgnoreFailure | Out-Null
+        $psi = [System.Diagnostics.ProcessStartInfo]::new('bash')
+        $psi.ArgumentList.Add('-c')
+        $psi.ArgumentList.Add("exec ip netns exec $($Lab.Namespaces[$n]) unshare --mount bash '$d/boot.sh' >> '$d/boot.log' 2>&1 < /dev/null")
+        $psi.UseShellExecute = $false
+        $null = [System.Diagnostics.Process]::Start($psi)
+    }
+    foreach ($n in $Node) {
+        $pidFile = Join-Path $Lab.Root "$n/pid"
+        $Lab.Pids[$n] = [int] (Wait-LabCondition -Seconds 30 -Because "$n boots" { if (Test-Path $pidFile) { (Get-Content $pidFile -Raw).Trim() } })
+    }
+}
+
+function Initialize-PacemakerLabNode {
+    <# A node's private directories: corosync.conf, the seed CIB (owned by hacluster, as Pacemaker requires), logs. #>
+    param($Lab, [string] $Directory)
+    $d = $Directory
+    foreach ($sub in 'etc-corosync', 'var-lib-corosync', 'var-lib-pacemaker/cib', 'var-lib-pacemaker/pengine', 'var-lib-pacemaker/blackbox',
+        'var-lib-pacemaker/cores', 'log/corosync', 'log/pacemaker') { New-Item -ItemType Directory -Force (Join-Path $d $sub) | Out-Null }
+    Set-Content "$d/etc-corosync/corosync.conf" (Get-CorosyncConfig $Lab)
+    $features = [regex]::Match((& pacemakerd --features) -join "`n", 'Supporting v([0-9.]+)').Groups[1].Value
+    if (-not $features) { throw 'pacemakerd --features does not name its CIB feature set; the seed CIB cannot be written.' }
+    Set-Content "$d/var-lib-pacemaker/cib/cib.xml" $script:SeedCib.Replace('@FEATURES@', $features)
+    Invoke-Native "chown -R hacluster:haclient '$d/var-lib-pacemaker' '$d/log/pacemaker' && chmod 600 '$d/var-lib-pacemaker/cib/cib.xml'" | Out-Null
 }
 
 function Start-PacemakerLab {
@@ -168,19 +217,26 @@ function Start-PacemakerLab {
     if ($ControlToken) { $env:SIOSR53_CONTROL_TOKEN = $ControlToken }
     try { if ($Server) { & $Server $Lab } else { Start-LabServer $Lab -PropagationSeconds $PropagationSeconds } }
     finally { Remove-Item Env:SIOSR53_CONTROL_TOKEN -ErrorAction Ignore }
-    foreach ($node in $Lab.Nodes) { Start-PacemakerLabNode $Lab $node }
+    Start-PacemakerLabNode $Lab $Lab.Nodes
     Wait-PacemakerLabOnline $Lab -Nodes $Lab.Nodes -TimeoutSeconds $TimeoutSeconds
+}
+
+function Get-PacemakerLabStatus {
+    <# crm_mon's XML status as seen from a node, or nothing while that node cannot answer. Pacemaker 2.1 wraps it in
+    <pacemaker-result> (older versions in <crm_mon>): read with XPath, whatever the root. #>
+    param($Lab, [string] $Node)
+    $xml = (Invoke-PacemakerLabNode $Lab $Node 'crm_mon -1 --output-as=xml' -IgnoreFailure) -join "`n"
+    if ($xml -notmatch '<(pacemaker-result|crm_mon)[ >]') { return }
+    try { [xml] $xml } catch { }
 }
 
 function Wait-PacemakerLabOnline {
     param($Lab, [string[]] $Nodes, [double] $TimeoutSeconds = 120)
     $null = Wait-LabCondition -Seconds $TimeoutSeconds -Because "nodes $($Nodes -join ', ') are online with a DC" {
-        $from = $Nodes[0]
-        $xml = Invoke-PacemakerLabNode $Lab $from 'crm_mon -1 --output-as=xml' -IgnoreFailure
-        if (-not ($xml -match '<crm_mon')) { return $false }
-        $doc = [xml] ($xml -join "`n")
-        $online = @($doc.pacemaker_result.nodes.node | Where-Object { $_.online -eq 'true' } | ForEach-Object name)
-        $doc.pacemaker_result.summary.current_dc.present -eq 'true' -and -not ($Nodes | Where-Object { $_ -notin $online })
+        $doc = Get-PacemakerLabStatus $Lab $Nodes[0]
+        if (-not $doc) { return $false }
+        $online = @($doc.SelectNodes('//nodes/node[@online="true"]') | ForEach-Object name)
+        $doc.SelectSingleNode('//summary/current_dc[@present="true"]') -and -not ($Nodes | Where-Object { $_ -notin $online })
     }
 }
 
@@ -193,10 +249,8 @@ function Invoke-PacemakerLabNode {
 function Get-PacemakerLabResource {
     <# Where a resource runs, by crm_mon on a node: the node names (none when stopped). #>
     param($Lab, [string] $Node, [string] $Resource)
-    $xml = Invoke-PacemakerLabNode $Lab $Node 'crm_mon -1 --output-as=xml' -IgnoreFailure
-    if (-not ($xml -match '<crm_mon')) { return }
-    $doc = [xml] ($xml -join "`n")
-    @($doc.SelectNodes("//resource[@id='$Resource' and @role='Started']/node") | ForEach-Object name)
+    $doc = Get-PacemakerLabStatus $Lab $Node
+    if ($doc) { @($doc.SelectNodes("//resource[@id='$Resource' and @role='Started']/node") | ForEach-Object name) }
 }
 
 function Stop-PacemakerLabCorosync {

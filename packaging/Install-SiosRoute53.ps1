@@ -5,8 +5,10 @@
     Puts the module in the AllUsers module path of pwsh on Linux (/usr/local/share/powershell/Modules), so
     `pwsh -Command 'Import-Module SiosRoute53'` finds it for every user; provides pwsh 7.6 at /usr/local/bin/pwsh when
     no pwsh 7.6 is on PATH (the PowerShell .NET tool, installed into /usr/local/lib/siosroute53/powershell); installs
-    the files listed in $Files (the agent's systemd unit, the health-check service and timer); and writes the tunables
-    file with every key commented out at its default, unless one exists.
+    the files listed in $Files (the agent's systemd unit, the health-check service and timer); installs the Pacemaker
+    resource agent ocf:siosroute53:route53 (/usr/lib/ocf/resource.d/siosroute53/route53, its .NET host in
+    /usr/lib/siosroute53/ocf); and writes the tunables file with every key commented out at its default, unless one
+    exists.
 
     -Uninstall removes what Install put there. It never touches the state directory (/var/lib/siosroute53, with the
     event records) and keeps a tunables file that was edited.
@@ -19,6 +21,9 @@
 param(
     # The built module (out/SiosRoute53); -Uninstall without it uses the installed one.
     [string] $ModulePath,
+
+    # The built OCF agent host (out/Ocf); by default the Ocf folder beside -ModulePath, when there is one.
+    [string] $OcfPath,
 
     # Where the installed tree is rooted; / for this node.
     [string] $DestDir = '/',
@@ -158,6 +163,18 @@ function Install-Files {
     }
 }
 
+function Install-OcfAgent {
+    # ocf:siosroute53:route53 for Pacemaker: the wrapper in /usr/lib/ocf/resource.d/siosroute53, its host beside.
+    if (-not $OcfPath) { $OcfPath = Join-Path (Split-Path $ModulePath) 'Ocf' }
+    if (-not (Test-Path (Join-Path $OcfPath 'SiosRoute53.Ocf.dll'))) {
+        Say "no OCF agent host in $OcfPath (build.ps1 -Task Build publishes it to out/Ocf); the Pacemaker agent is not installed."
+        return
+    }
+    if ($PSCmdlet.ShouldProcess('/usr/lib/ocf/resource.d/siosroute53/route53', 'Install the OCF resource agent')) {
+        & (Join-Path $PSScriptRoot 'ocf/Install-OcfAgent.ps1') -HostPath $OcfPath -DestDir $DestDir | ForEach-Object { Say $_ }
+    }
+}
+
 function Install-Tunables {
     $to = Under $TunablesFile
     if (Test-Path $to) {
@@ -183,6 +200,9 @@ function Uninstall-All {
             Remove-Item $to -Force
             Say "removed $($file.Destination)"
         }
+    }
+    if ($PSCmdlet.ShouldProcess('/usr/lib/ocf/resource.d/siosroute53/route53', 'Remove the OCF resource agent and its host')) {
+        & (Join-Path $PSScriptRoot 'ocf/Install-OcfAgent.ps1') -Uninstall -DestDir $DestDir | ForEach-Object { Say $_ }
     }
     $installed = Under "$ModulesDir/SiosRoute53"
     if ((Test-Path $installed) -and $PSCmdlet.ShouldProcess("$ModulesDir/SiosRoute53", 'Remove the module (every version)')) {
@@ -226,6 +246,7 @@ else {
     Install-Pwsh
     Install-ModuleFiles
     Install-Files
+    Install-OcfAgent
     Install-Tunables
 }
 if (Test-SystemdRunning) {

@@ -31,7 +31,9 @@ public static class MetaData
                     owner. monitor reads the hosted zone once per interval for every resource of this node in it (shared
                     between the agent processes), says running only when the record holds this node's address and the mark
                     names this node, fails when it finds the record elsewhere, and logs - but does not fail on - a Route 53
-                    outage. Wrong credentials or permissions are configuration errors. A record made by hand, by
+                    outage. Wrong credentials or permissions fail start and validate-all as configuration errors; a
+                    running resource's monitor logs them as errors but does not fail (a rotated secret must not stop the
+                    service on every node). A record made by hand, by
                     ocf:heartbeat:aws-vpc-route53 or by another cluster is not overwritten unless adopt=true.
                     The parameters of ocf:heartbeat:aws-vpc-route53 are accepted with their names and defaults.
                     IAM actions needed: route53:ListResourceRecordSets, route53:ChangeResourceRecordSets, route53:GetChange

@@ -31,6 +31,15 @@ public static class OcfDecisions
     /// node's address with this node's mark. A probe that finds anything else says "not running"; a recurring monitor
     /// that finds the record elsewhere is a failure. Route 53 being unreadable is never a failure: the record was
     /// last seen right, and an outage must not move the service.
+    /// <para>
+    /// Route 53 refusing this node (credentials rotated or expired, a permission taken away) is not a monitor failure
+    /// either, and never OCF_ERR_CONFIGURED: Pacemaker treats 6 from a monitor as fatal and stops the resource, with
+    /// the service grouped with it, on every node; a soft failure (1) would restart it here, and that start would be
+    /// refused the same way. A refusal says nothing about where the record points, so the service keeps running, the
+    /// monitor logs an ERROR every interval until the credentials are fixed, and the record is judged again as soon as
+    /// Route 53 answers. A start or validate-all that is refused still fails as a configuration error: nothing runs
+    /// there yet, and the operator must act.
+    /// </para>
     /// </summary>
     public static OcfDecision Monitor(bool startedHere, bool probe, RecordView view, string detail)
     {
@@ -39,7 +48,9 @@ public static class OcfDecisions
         return (view, probe) switch
         {
             (RecordView.Ours, _) => new(OcfExitCode.Success, "record-ours", detail),
-            (RecordView.Refused, _) => new(OcfExitCode.ErrConfigured, "aws-refused", $"Route 53 refused the credentials or permissions: {detail}"),
+            (RecordView.Refused, true) => new(OcfExitCode.NotRunning, "probe-route53-refused", $"Route 53 refused this node's credentials or permissions, so the record could not be confirmed: {detail}"),
+            (RecordView.Refused, false) => new(OcfExitCode.Success, "route53-refused-not-a-failure",
+                $"Route 53 refused this node's credentials or permissions; the record is not judged and the service is left running, but a start on this node would fail until they are fixed: {detail}"),
             (RecordView.Elsewhere, true) => new(OcfExitCode.NotRunning, "probe-record-elsewhere", detail),
             (RecordView.Elsewhere, false) => new(OcfExitCode.ErrGeneric, "record-elsewhere", detail),
             // A probe must not claim the resource without seeing the record: "not running" lets Pacemaker start it
@@ -61,7 +72,7 @@ public static class OcfDecisions
         _ when IsRefusal(failure) => new(OcfExitCode.ErrConfigured, "aws-refused", Message(failure)),
         OwnershipLostException => new(OcfExitCode.ErrGeneric, "another-node-won", failure.Message),
         OperationCanceledException => new(OcfExitCode.ErrGeneric, "timeout", "The start ran out of its Pacemaker timeout before the record was confirmed; nothing is claimed."),
-        _ => new(OcfExitCode.ErrGeneric, "record-not-ours",
+        _ => new(OcfExitCode.ErrGeneric, "record-not-confirmed",
             Message(failure) + (failure.Message.Contains("-Adopt", StringComparison.Ordinal) ? " Under Pacemaker: set the resource's parameter adopt=true to take the record over." : "")),
     };
 

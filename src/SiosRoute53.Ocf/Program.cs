@@ -32,10 +32,16 @@ using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
 });
 
 var decision = await agent.RunAsync(action, cancel.Token);
-string level = decision.ExitCode is OcfExitCode.Success or OcfExitCode.NotRunning ? "INFO" : "ERROR";
-bool quiet = action == "monitor" && decision.ExitCode is OcfExitCode.Success or OcfExitCode.NotRunning && decision.Rule is "record-ours" or "not-started-here";
-if (decision.Rule == "route53-unreadable-not-a-failure") level = "WARNING";
+bool failed = decision.ExitCode is not (OcfExitCode.Success or OcfExitCode.NotRunning);
+string level = decision.Rule switch
+{
+    // Not failures, but an operator must hear of them: Pacemaker logs a monitor's stderr in pacemaker.log.
+    "route53-unreadable-not-a-failure" => "WARNING",
+    "route53-refused-not-a-failure" or "probe-route53-refused" => "ERROR",
+    _ => failed ? "ERROR" : "INFO",
+};
+bool quiet = action == "monitor" && !failed && decision.Rule is "record-ours" or "not-started-here";
 if (!quiet) Console.Error.WriteLine($"{level}: {instance} {action} [{decision.Rule}]: {decision.Message}");
 // Pacemaker shows this line as the failure's reason (crm_mon, pcs status).
-if (level == "ERROR") Console.Error.WriteLine($"ocf-exit-reason:{decision.Message}");
+if (failed) Console.Error.WriteLine($"ocf-exit-reason:{decision.Message}");
 return (int)decision.ExitCode;

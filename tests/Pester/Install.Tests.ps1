@@ -1,9 +1,10 @@
 # Install, Uninstall and Package, into a temporary root (DESTDIR-style). The installed tree under $root is what a real
 # install puts under /: the module in /usr/local/share/powershell/Modules, pwsh at /usr/local/bin/pwsh, the units in
-# /etc/systemd/system and the tunables in /etc/default/SiosRoute53. The commands run here with a cron-like clean
-# environment in which the root's directories stand in for the real ones: PATH starts with $root/usr/local/bin,
-# PSModulePath names $root/usr/local/share/powershell/Modules (which a real pwsh has by default; the first test checks
-# that), and SIOSR53_STATE_DIR / SIOSR53_TUNABLES name $root/var/lib/siosroute53 and $root/etc/default/SiosRoute53.
+# /etc/systemd/system, the OCF agent in /usr/lib/ocf/resource.d/siosroute53 (its host in /usr/lib/siosroute53/ocf) and
+# the tunables in /etc/default/SiosRoute53. The commands run here with a cron-like clean environment in which the
+# root's directories stand in for the real ones: PATH starts with $root/usr/local/bin, PSModulePath names
+# $root/usr/local/share/powershell/Modules (which a real pwsh has by default; the first test checks that), and
+# SIOSR53_STATE_DIR / SIOSR53_TUNABLES name $root/var/lib/siosroute53 and $root/etc/default/SiosRoute53.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -127,6 +128,20 @@ Start-HaResource web | Out-Null
         Get-Content $tunables | Should -Contain 'LKCHECKINTERVAL=60'
     }
 
+    It 'installs the Pacemaker agent ocf:siosroute53:route53, which names its host where it is on the node and answers meta-data' {
+        $agent = Join-Path $root 'usr/lib/ocf/resource.d/siosroute53/route53'
+        $agent | Should -Exist
+        (& stat -c '%a' $agent) | Should -Be '755'
+        $install.Output | Should -Match 'ocf:siosroute53:route53 -> /usr/lib/ocf/resource.d/siosroute53/route53'
+        Get-Content -Raw $agent | Should -Match ([regex]::Escape('SIOSR53_OCF_HOST:=/usr/lib/siosroute53/ocf/SiosRoute53.Ocf.dll}')) -Because 'the wrapper must work once the tree is copied to /'
+        $installedHost = Join-Path $root 'usr/lib/siosroute53/ocf/SiosRoute53.Ocf.dll'
+        $installedHost | Should -Exist
+        # Run from the temporary root: the host's path is given, as the wrapper allows.
+        $metaData = & env "SIOSR53_OCF_HOST=$installedHost" $agent meta-data 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($metaData | Out-String)
+        ([xml] ($metaData -join "`n")).'resource-agent'.name | Should -Be 'route53'
+    }
+
     It 'refuses to install into / without root, changing nothing' -Skip:([System.Environment]::UserName -eq 'root') {
         $refused = & dotnet (Join-Path $PSHOME 'pwsh.dll') -NoProfile -NonInteractive -File $installer -ModulePath $modulePath 2>&1 | Out-String
         $LASTEXITCODE | Should -Not -Be 0
@@ -135,7 +150,7 @@ Start-HaResource web | Out-Null
 }
 
 Describe 'Uninstall from the temporary root' {
-    It 'removes the module, pwsh, the units and an unchanged tunables file; keeps an edited one and never touches the state' {
+    It 'removes the module, pwsh, the units, the OCF agent and an unchanged tunables file; keeps an edited one and never touches the state' {
         $stateBefore = Get-ChildItem $stateDir -Recurse -File | ForEach-Object { "$($_.FullName) $((Get-FileHash $_.FullName).Hash)" }
         $stateBefore | Should -Not -BeNullOrEmpty
 
@@ -146,6 +161,8 @@ Describe 'Uninstall from the temporary root' {
         Join-Path $root 'usr/local/lib/siosroute53' | Should -Not -Exist
         Test-Path -LiteralPath (Join-Path $root 'usr/local/bin/pwsh') | Should -BeFalse
         Get-ChildItem (Join-Path $root 'etc/systemd/system') -Filter 'siosroute53*' | Should -BeNullOrEmpty
+        Join-Path $root 'usr/lib/ocf/resource.d/siosroute53' | Should -Not -Exist
+        Join-Path $root 'usr/lib/siosroute53' | Should -Not -Exist
         Get-Content $tunables | Should -Contain 'LKCHECKINTERVAL=60' -Because 'an edited tunables file is configuration the operator made'
         $first.Output | Should -Match 'was edited; kept'
 

@@ -22,8 +22,8 @@ public class OcfDecisionTests
         { true, false, RecordView.Elsewhere, OcfExitCode.ErrGeneric },
         { true, true, RecordView.Unreadable, OcfExitCode.NotRunning },
         { true, false, RecordView.Unreadable, OcfExitCode.Success },
-        { true, true, RecordView.Refused, OcfExitCode.ErrConfigured },
-        { true, false, RecordView.Refused, OcfExitCode.ErrConfigured },
+        { true, true, RecordView.Refused, OcfExitCode.NotRunning },
+        { true, false, RecordView.Refused, OcfExitCode.Success },
     };
 
     [Theory]
@@ -40,10 +40,21 @@ public class OcfDecisionTests
         Assert.Contains("not a failure", d.Message);
     }
 
+    [Fact]
+    public void A_recurring_monitor_refused_by_Route53_keeps_the_service_running_and_says_a_start_here_would_fail()
+    {
+        // OCF_ERR_CONFIGURED from a monitor is fatal to Pacemaker: the group would be stopped on every node.
+        var d = OcfDecisions.Monitor(true, false, RecordView.Refused, "SignatureDoesNotMatch");
+        Assert.Equal(OcfExitCode.Success, d.ExitCode);
+        Assert.Equal("route53-refused-not-a-failure", d.Rule);
+        Assert.Contains("start on this node would fail", d.Message);
+        Assert.Contains("SignatureDoesNotMatch", d.Message);
+    }
+
     public static TheoryData<Exception, OcfExitCode, string> StartTable => new()
     {
-        { new ResourceActionException("Could not update app.corp.example.: Throttling", new ThrottlingException("ChangeResourceRecordSets", "Throttling", "Rate exceeded", null, HttpStatusCode.BadRequest)), OcfExitCode.ErrGeneric, "record-not-ours" },
-        { new ResourceActionException("Could not update", new Route53TransportException("ListResourceRecordSets", "Transport", "Connection refused", null)), OcfExitCode.ErrGeneric, "record-not-ours" },
+        { new ResourceActionException("Could not update app.corp.example.: Throttling", new ThrottlingException("ChangeResourceRecordSets", "Throttling", "Rate exceeded", null, HttpStatusCode.BadRequest)), OcfExitCode.ErrGeneric, "record-not-confirmed" },
+        { new ResourceActionException("Could not update", new Route53TransportException("ListResourceRecordSets", "Transport", "Connection refused", null)), OcfExitCode.ErrGeneric, "record-not-confirmed" },
         { new ResourceActionException("Could not update", new AccessDeniedException("ChangeResourceRecordSets", "AccessDenied", "not authorized", null, HttpStatusCode.Forbidden)), OcfExitCode.ErrConfigured, "aws-refused" },
         { new SignatureDoesNotMatchException("ListResourceRecordSets", "SignatureDoesNotMatch", "bad secret", null, HttpStatusCode.Forbidden), OcfExitCode.ErrConfigured, "aws-refused" },
         { new AwsConfigurationException("No AWS credentials could be resolved"), OcfExitCode.ErrConfigured, "aws-refused" },
@@ -54,7 +65,7 @@ public class OcfDecisionTests
         { new AgentParameterException("fullname is required"), OcfExitCode.ErrConfigured, "bad-parameter" },
         { new TunablesFileException("/etc/default/SiosRoute53", 3, "ROUTE53_TTL", "bad"), OcfExitCode.ErrConfigured, "bad-tunables" },
         { new MetadataUnavailableException("no answer"), OcfExitCode.ErrGeneric, "metadata-unavailable" },
-        { new InvalidOperationException("a bug"), OcfExitCode.ErrGeneric, "record-not-ours" },
+        { new InvalidOperationException("a bug"), OcfExitCode.ErrGeneric, "record-not-confirmed" },
     };
 
     [Theory]

@@ -215,14 +215,21 @@ public sealed class Route53AgentTests : IDisposable
     }
 
     [Fact]
-    public async Task Wrong_credentials_are_a_configuration_error_in_start_and_monitor()
+    public async Task Wrong_credentials_fail_start_and_validate_all_as_configuration_errors_but_never_fail_a_running_resources_monitor()
     {
         await using var s = await TestServer.StartAsync();
         var zone = await s.CreateZoneAsync();
         await Run(Agent(s, zone, "node1", secret: "wrong"), "start", OcfExitCode.ErrConfigured);
-        await Run(Agent(s, zone, "node1"), "start", OcfExitCode.Success);
-        await Run(Agent(s, zone, "node1", intervalMs: 10000, secret: "wrong"), "monitor", OcfExitCode.ErrConfigured);
         await Run(Agent(s, zone, "node1", secret: "wrong"), "validate-all", OcfExitCode.ErrConfigured);
+        await Run(Agent(s, zone, "node1"), "start", OcfExitCode.Success);
+        // The secret is rotated under a running resource: the monitor says so but keeps it (and its group) running.
+        var decision = await Agent(s, zone, "node1", intervalMs: 10000, secret: "wrong").RunAsync("monitor", CancellationToken.None);
+        Assert.Equal(OcfExitCode.Success, decision.ExitCode);
+        Assert.Equal("route53-refused-not-a-failure", decision.Rule);
+        // A probe cannot confirm the record and does not claim the resource.
+        await Run(Agent(s, zone, "node1", secret: "wrong"), "monitor", OcfExitCode.NotRunning);
+        // Fixed credentials: the record is judged again, and it is still this node's.
+        await Run(Agent(s, zone, "node1", intervalMs: 10000), "monitor", OcfExitCode.Success);
     }
 
     [Fact]
