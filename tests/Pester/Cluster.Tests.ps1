@@ -231,6 +231,10 @@ Stop-Process -Id $($lab.Agents.node1.Process.Id) -Force
 
     It '◆ rule 1: stopping the standby and the witness cleanly never takes the service down' {
         Get-Owner | Should -Be 'node2'
+        # Maintenance starts from a healthy cluster: node2 hears the standby and the witness before they are stopped.
+        $null = Wait-LabCondition -Seconds 30 -Because 'node2 hears both before the maintenance' {
+            (Invoke-InLab $lab node2 "(Get-HaCluster | Where-Object Name -EQ node2).Sees.Values -notcontains `$false") -eq 'True'
+        }
         Stop-LabAgent $lab witness
         Stop-LabAgent $lab node1
         try {

@@ -194,7 +194,7 @@ Describe 'Package' {
         New-Item -ItemType Directory -Force $userHome | Out-Null
         $run = Invoke-FreshPwsh -Environment @{ HOME = $userHome; XDG_DATA_HOME = ''; XDG_CONFIG_HOME = ''; PSModulePath = '' } -Script (
             '$ErrorActionPreference = ''Stop''; ' + ($Script -f "'$feed'") + '; Import-Module SiosRoute53; ' +
-            '(Get-Module SiosRoute53).ModuleBase; (Get-Command -Module SiosRoute53).Count')
+            '(Get-Module SiosRoute53).ModuleBase; (Get-Command -Module SiosRoute53 -CommandType Cmdlet).Count')
         $run.ExitCode | Should -Be 0 -Because ($run.Output + $run.Error)
         $run.Output[-2] | Should -Be (Join-Path $userHome ".local/share/powershell/Modules/SiosRoute53/$version")
         [int] $run.Output[-1] | Should -Be (Import-PowerShellDataFile (Get-TestModulePath)).CmdletsToExport.Count

@@ -16,6 +16,9 @@ public sealed record PeerRecord
     /// <summary>Its agent said it is stopping cleanly: not lost, and not expected to vote.</summary>
     public bool Leaving { get; init; }
 
+    /// <summary>This node has recorded that the peer left (its leave can come while it already counts as dead).</summary>
+    public bool LeaveNoted { get; init; }
+
     /// <summary>Added to the membership while this agent ran and not heard yet: not expected to vote until heard.</summary>
     public bool Joining { get; init; }
 
@@ -111,9 +114,12 @@ public sealed class PeerTable(TimeProvider time)
             {
                 var p = peers.GetValueOrDefault(m.Name) ?? new PeerRecord { Name = m.Name, Joining = !_initialMembers.Contains(m.Name) };
                 bool alive = p.EverHeard && !p.Leaving && time.GetElapsedTime(p.LastHeard, now) < deadAfter;
+                bool noted = p.LeaveNoted && p.Leaving;
                 if (alive && !p.Alive) changes.Add(new(m.Name, PeerChange.Restored));
-                else if (!alive && p.Alive) changes.Add(new(m.Name, p.Leaving ? PeerChange.Left : PeerChange.Lost));
-                next[m.Name] = p with { Name = m.Name, Role = m.Role, Alive = alive };
+                else if (!alive && p.Alive) { changes.Add(new(m.Name, p.Leaving ? PeerChange.Left : PeerChange.Lost)); noted = p.Leaving; }
+                // A peer that came back and stopped cleanly before this node heard it alive still says so once.
+                else if (!alive && p.Leaving && !noted) { changes.Add(new(m.Name, PeerChange.Left)); noted = true; }
+                next[m.Name] = p with { Name = m.Name, Role = m.Role, Alive = alive, LeaveNoted = noted };
             }
             return next.ToImmutable();
         });

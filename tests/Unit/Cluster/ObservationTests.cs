@@ -58,6 +58,25 @@ public sealed class ObservationTests
     }
 
     [Fact]
+    public void Rule_1_a_peer_counted_dead_that_comes_back_and_stops_cleanly_before_it_is_heard_alive_is_recorded_as_left_once()
+    {
+        var time = new FakeTimeProvider();
+        var table = new PeerTable(time);
+        var twoNodes = new[] { new ClusterMember { Name = "node1" }, new ClusterMember { Name = "node2" } };
+        table.Evaluate(twoNodes, "node1", TimeSpan.FromSeconds(3));
+        table.Heard("node2", Beat("node2", 1));
+        table.Evaluate(twoNodes, "node1", TimeSpan.FromSeconds(3));
+        time.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(new[] { new PeerTransition("node2", PeerChange.Lost) }, table.Evaluate(twoNodes, "node1", TimeSpan.FromSeconds(3)));
+
+        // Its agent restarts and is stopped again before this node evaluates it alive: the first word heard is its leave.
+        table.Heard("node2", Beat("node2", 2, leaving: true));
+        Assert.Equal(new[] { new PeerTransition("node2", PeerChange.Left) }, table.Evaluate(twoNodes, "node1", TimeSpan.FromSeconds(3)));
+        Assert.Empty(table.Evaluate(twoNodes, "node1", TimeSpan.FromSeconds(3)));
+        Assert.True(new MajorityQuorum().Evaluate(new QuorumInput("node1", twoNodes, table.Snapshot)).Ok);
+    }
+
+    [Fact]
     public void Rule_1_a_clean_leave_is_not_a_loss_and_shrinks_the_expected_votes()
     {
         var time = new FakeTimeProvider();
