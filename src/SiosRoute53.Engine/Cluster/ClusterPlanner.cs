@@ -348,8 +348,9 @@ public static class ClusterPlanner
         }
 
         long generation = NextGeneration(memory, input.Peers, root);
+        string chosen = rule == PlannerRule.RetryWhileNowhere ? "no other node has a reason to bring it back, and this node" : "this node is next by priority and";
         plan.Add(new PlannedAction(PlanKind.TakeOver, root, rule,
-            $"{why}; this node is next by priority and has quorum ({input.Quorum.Reason}): taking it over with ownership generation {generation}.")
+            $"{why}; {chosen} has quorum ({input.Quorum.Reason}): taking it over with ownership generation {generation}.")
         { Generation = generation, Peer = peerName });
     }
 

@@ -318,7 +318,7 @@ public sealed class ClusterPlannerTests
         Assert.Equal((PlanKind.TakeOver, "web", PlannerRule.RetryWhileNowhere), (takeover.Kind, takeover.Tag, takeover.Rule));
         Assert.Equal(3, takeover.Generation);
         Assert.Contains("failed here on Route 53 (Throttling: Rate exceeded)", takeover.Reason);
-        Assert.Contains("no live node has it in service or coming in service", takeover.Reason);
+        Assert.Contains("no live node has it in service or coming in service; no other node has a reason to bring it back", takeover.Reason);
     }
 
     [Fact]
