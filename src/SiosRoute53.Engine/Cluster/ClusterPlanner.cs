@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using SiosRoute53.Hierarchy;
 using SiosRoute53.Model;
 
 namespace SiosRoute53.Cluster;
@@ -35,6 +36,14 @@ public static class PlannerRule
     public const string NextByPriority = "next-by-priority";
     /// <summary>Rule 7: a takeover that failed on Route 53 is retried here, with backoff, never handed back and forth.</summary>
     public const string RetryAfterRoute53Failure = "retry-after-route53-failure";
+    /// <summary>
+    /// Rule 7, the hierarchy in service nowhere: a node whose takeover failed on Route 53 keeps retrying it, paced like
+    /// <see cref="RetryAfterRoute53Failure"/>, while no live node has the hierarchy in service or coming in service, even
+    /// once the node it was taken from is alive again (that node stood down for this node's claim and has no reason to
+    /// bring it back). Only while the failure still stands here (an operator's stop clears it) and no node has claimed a
+    /// newer generation since.
+    /// </summary>
+    public const string RetryWhileNowhere = "retry-while-nowhere";
     /// <summary>A takeover that failed on this node's own resources goes to the next node by priority.</summary>
     public const string HandOverAfterLocalFailure = "handover-after-local-failure";
     /// <summary>Rule 9: an unexpected fault is an event and the loop goes on; a node that cannot observe stops answering.</summary>
@@ -286,10 +295,17 @@ public static class ClusterPlanner
             peerName = fencer;
             (rule, why) = (PlannerRule.RestoreAfterQuorum, $"quorum is back ({input.Quorum.Reason}) and '{fencer}' had taken '{root}' out of service when it lost quorum");
         }
+        else if (FailedHereOnRoute53(input, root) is { } failed)
+        {
+            // The others stood down for (or never saw) this node's claim: none of them has a reason to act, so this node
+            // is the one that may, whatever its priority. A second writer would lose the strict compare-and-swap anyway.
+            (rule, why) = (PlannerRule.RetryWhileNowhere,
+                $"taking '{root}' over failed here on Route 53 ({failed.Message}) and no live node has it in service or coming in service");
+        }
         else return;
 
         var candidates = Candidates(input, root);
-        string? best = candidates.FirstOrDefault();
+        string? best = rule == PlannerRule.RetryWhileNowhere ? input.Self : candidates.FirstOrDefault();
         if (best is null || !best.Equals(input.Self, StringComparison.OrdinalIgnoreCase))
         {
             plan.Add(new PlannedAction(PlanKind.Hold, root, PlannerRule.NextByPriority,
@@ -305,7 +321,7 @@ public static class ClusterPlanner
         }
 
         // The witness is asked about a silent owner; a node that said it left and released the hierarchy is not in doubt.
-        if (rule is not (PlannerRule.RestoreAfterQuorum or PlannerRule.TakeOverAfterCleanStop) && input.Settings.WitnessMode == WitnessMode.RemoteVerify
+        if (rule is not (PlannerRule.RestoreAfterQuorum or PlannerRule.TakeOverAfterCleanStop or PlannerRule.RetryWhileNowhere) && input.Settings.WitnessMode == WitnessMode.RemoteVerify
             && input.Peers.Alive.FirstOrDefault(p => !p.Name.Equals(peerName, StringComparison.OrdinalIgnoreCase) && p.Hears.Contains(peerName!)) is { } witness)
         {
             plan.Add(new PlannedAction(PlanKind.Hold, root, PlannerRule.WitnessVeto,
@@ -332,9 +348,24 @@ public static class ClusterPlanner
         }
 
         long generation = NextGeneration(memory, input.Peers, root);
+        string chosen = rule == PlannerRule.RetryWhileNowhere ? "no other node has a reason to bring it back, and this node" : "this node is next by priority and";
         plan.Add(new PlannedAction(PlanKind.TakeOver, root, rule,
-            $"{why}; this node is next by priority and has quorum ({input.Quorum.Reason}): taking it over with ownership generation {generation}.")
+            $"{why}; {chosen} has quorum ({input.Quorum.Reason}): taking it over with ownership generation {generation}.")
         { Generation = generation, Peer = peerName });
+    }
+
+    /// <summary>
+    /// This node's takeover of <paramref name="root"/> that failed on Route 53, while it still stands: a resource of the
+    /// hierarchy is still failed (OSF) here (an operator's Stop-HaResource clears that: the hierarchy is then meant to be
+    /// out of service) and no node, live or dead, reports a generation newer than the one this node claimed (a later
+    /// owner, an operator's start or switchover elsewhere, replaced the claim). Null otherwise.
+    /// </summary>
+    private static TakeoverAttempt? FailedHereOnRoute53(PlannerInput input, string root)
+    {
+        if (input.Memory.Attempts.GetValueOrDefault(root) is not { Failure: FailureKind.Route53 } attempt) return null;
+        if (HighestGeneration(input.Memory, input.Peers.Peers.Values, root) > input.Memory.GenerationOf(root)) return null;
+        var state = input.State;
+        return ResourceManager.RestoreOrder(state, root).Any(t => state.StatusOf(t, input.Self).State == ResourceState.OSF) ? attempt : null;
     }
 
     /// <summary>

@@ -68,6 +68,23 @@ public sealed class ClusterPlannerTests
 
     private static AgentMemory Settled(Func<AgentMemory, AgentMemory>? change = null) => (change ?? (m => m))(AgentMemory.Empty with { Settled = true });
 
+    /// <summary>
+    /// node2 after its takeover of 'web' (generation 2) failed on Route 53: the record resource failed (OSF), the service
+    /// never came in service; node1, woken from a pause, stood down for that claim and keeps generation 1.
+    /// </summary>
+    private static NodeState FailedOnRoute53(NodeState state) => state with
+    {
+        States = state.States.Select(s => s.Tag == "web-dns" ? s with { State = ResourceState.OSF, Reason = "Throttling: Rate exceeded" } : s).ToList(),
+    };
+
+    private static AgentMemory FailedTakeover(int count, double secondsAgo) => Settled(m => m with
+    {
+        Generations = Generation("web", 2),
+        Attempts = m.Attempts.Add("web", new TakeoverAttempt(count, Now.AddSeconds(-secondsAgo), FailureKind.Route53, "Throttling: Rate exceeded")),
+    });
+
+    private static PeerRecord[] WokenOwnerStoodDown => new[] { Peer("node1", web: ResourceState.OSU, generation: 1), Peer("witness", role: MemberRole.Witness, hears: new[] { "node1", "node2" }) };
+
     private static ImmutableHashSet<string> Set(params string[] tags) => tags.ToImmutableHashSet(StringComparer.OrdinalIgnoreCase);
 
     private static ImmutableDictionary<string, long> Generation(string tag, long value) => ImmutableDictionary.Create<string, long>(StringComparer.OrdinalIgnoreCase).Add(tag, value);
@@ -217,6 +234,29 @@ public sealed class ClusterPlannerTests
                 peers: new[] { Peer("node1", alive: false, web: ResourceState.ISP) }),
             (PlanKind.Hold, "web", PlannerRule.RetryAfterRoute53Failure)),
 
+        // ---- rule 7: a takeover that failed on Route 53 after the old owner came back -----------------------------
+        ["Rule 7: a node whose takeover failed on Route 53 retries it when the woken owner stood down for its claim"] = new(
+            Input(FailedOnRoute53(Cluster("node2")), memory: FailedTakeover(1, 5), peers: WokenOwnerStoodDown),
+            (PlanKind.TakeOver, "web", PlannerRule.RetryWhileNowhere)),
+        ["Rule 7: the retry while the hierarchy is in service nowhere waits for its backoff and says so"] = new(
+            Input(FailedOnRoute53(Cluster("node2")), memory: FailedTakeover(1, 1), peers: WokenOwnerStoodDown),
+            (PlanKind.Hold, "web", PlannerRule.RetryAfterRoute53Failure)),
+        ["Rule 7: the woken owner that stood down for the claim does not bring the hierarchy back itself"] = new(
+            Input(Cluster("node1"), memory: Settled(m => m with { Generations = Generation("web", 1) }),
+                peers: new[] { Peer("node2", web: ResourceState.OSU, generation: 2), Peer("witness", role: MemberRole.Witness, hears: new[] { "node1", "node2" }) })),
+        ["Rule 7: the failed takeover is not retried while the woken owner still has the hierarchy in service"] = new(
+            Input(FailedOnRoute53(Cluster("node2")), memory: FailedTakeover(1, 5), peers: new[] { Peer("node1", web: ResourceState.ISP, generation: 1) })),
+        ["Rule 7: the failed takeover is not retried while another node is bringing the hierarchy in service"] = new(
+            Input(FailedOnRoute53(Cluster("node2", node3: true)), memory: FailedTakeover(1, 5),
+                peers: new[] { Peer("node1", web: ResourceState.OSU, generation: 1), Peer("node3", web: ResourceState.OSU, generation: 3, claim: OwnershipClaim.Restoring) })),
+        ["Rule 7: an operator's stop after a failed takeover is left alone (the failure no longer stands on this node)"] = new(
+            Input(Cluster("node2"), memory: FailedTakeover(1, 60), peers: WokenOwnerStoodDown)),
+        ["Rule 7: a failed takeover is not retried once another node claimed a newer generation (an operator's switchover and stop)"] = new(
+            Input(FailedOnRoute53(Cluster("node2")), memory: FailedTakeover(1, 60), peers: new[] { Peer("node1", web: ResourceState.OSU, generation: 3) })),
+        ["Rule 7: a takeover that lost the record's race is not retried as in service nowhere"] = new(
+            Input(FailedOnRoute53(Cluster("node2")), memory: Settled(m => m with { Generations = Generation("web", 2),
+                Attempts = m.Attempts.Add("web", new TakeoverAttempt(1, Now.AddSeconds(-60), FailureKind.Lost, "node3 won")) }), peers: WokenOwnerStoodDown)),
+
         // ---- what was seen in the fault lab, as moments ---------------------------------------------------------
         ["Seen: killed 150 ms after a switchover, before any heartbeat said it was in service: taken over"] = new(
             Input(Cluster("node1"), peers: new[] { Peer("node2", alive: false, web: ResourceState.OSU, generation: 1, claim: OwnershipClaim.Restoring), Peer("witness", role: MemberRole.Witness, hears: new[] { "node1" }) }),
@@ -262,6 +302,61 @@ public sealed class ClusterPlannerTests
     {
         foreach (var row in Rows.Values)
             Assert.Equal(ClusterPlanner.Plan(row.Input).Select(a => a.Reason), ClusterPlanner.Plan(row.Input).Select(a => a.Reason));
+    }
+
+    [Fact]
+    public void Seen_pause_the_owner_then_throttle_Route53_exactly_one_node_brings_the_hierarchy_back()
+    {
+        // The chaos round, as one moment decided on both nodes at once: node2's takeover (generation 2) failed on
+        // Throttling after node1 woke and stood down for its claim.
+        var node2 = ClusterPlanner.Plan(Input(FailedOnRoute53(Cluster("node2")), memory: FailedTakeover(1, 5), peers: WokenOwnerStoodDown));
+        var node1 = ClusterPlanner.Plan(Input(Cluster("node1"), memory: Settled(m => m with { Generations = Generation("web", 1) }),
+            peers: new[] { Peer("node2", web: ResourceState.OSU, generation: 2), Peer("witness", role: MemberRole.Witness, hears: new[] { "node1", "node2" }) }));
+
+        Assert.Empty(node1);
+        var takeover = Assert.Single(node2);
+        Assert.Equal((PlanKind.TakeOver, "web", PlannerRule.RetryWhileNowhere), (takeover.Kind, takeover.Tag, takeover.Rule));
+        Assert.Equal(3, takeover.Generation);
+        Assert.Contains("failed here on Route 53 (Throttling: Rate exceeded)", takeover.Reason);
+        Assert.Contains("no live node has it in service or coming in service; no other node has a reason to bring it back", takeover.Reason);
+    }
+
+    [Fact]
+    public void A_Route53_outage_that_lasts_is_retried_on_one_node_at_the_seeds_pace_and_never_handed_back()
+    {
+        // Two minutes of throttling after node1 stood down: every retry node2 makes fails on Route 53 again.
+        var settings = new ClusterSettings { HeartbeatInterval = TimeSpan.FromSeconds(1), RetryInterval = TimeSpan.FromSeconds(2), RetryCount = 3 };
+        var memory = FailedTakeover(1, 0);
+        var node1 = Input(Cluster("node1"), memory: Settled(m => m with { Generations = Generation("web", 1) }), settings: settings,
+            peers: new[] { Peer("node2", web: ResourceState.OSU, generation: 2) });
+        var tries = new List<DateTimeOffset> { Now };
+        for (var t = Now; t <= Now.AddMinutes(2); t += TimeSpan.FromMilliseconds(500))
+        {
+            Assert.Empty(ClusterPlanner.Plan(node1 with { Now = t }));
+            var plan = ClusterPlanner.Plan(Input(FailedOnRoute53(Cluster("node2")), memory: memory, settings: settings,
+                peers: new[] { Peer("node1", web: ResourceState.OSU, generation: 1) }) with { Now = t });
+            var action = Assert.Single(plan);
+            if (action.Kind == PlanKind.Hold)
+            {
+                Assert.Equal(PlannerRule.RetryAfterRoute53Failure, action.Rule);
+                Assert.StartsWith("Waiting for Route 53", action.Reason);
+                continue;
+            }
+            Assert.Equal((PlanKind.TakeOver, PlannerRule.RetryWhileNowhere), (action.Kind, action.Rule));
+            Assert.Equal(memory.GenerationOf("web") + 1, action.Generation);
+            tries.Add(t);
+            var attempt = memory.Attempts["web"];
+            memory = memory with
+            {
+                Generations = memory.Generations.SetItem("web", action.Generation),
+                Attempts = memory.Attempts.SetItem("web", attempt with { Count = attempt.Count + 1, At = t }),
+            };
+        }
+        var gaps = tries.Zip(tries.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
+        // ROUTE53_RECORD_INTERVAL doubling, capped at interval × ROUTE53_RECORD_TRY_COUNT: 2, 4, then 6 s apart.
+        Assert.Equal(new[] { 2.0, 4.0 }, gaps.Take(2));
+        Assert.All(gaps.Skip(2), g => Assert.Equal(6.0, g));
+        Assert.True(gaps.Count >= 18, $"retried {gaps.Count} times in two minutes");
     }
 
     [Theory]
